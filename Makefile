@@ -1,0 +1,123 @@
+# vdpasim top-level build.  Out-of-tree in build/<variant>/:
+#   rel  -O2, the vdpasim binary users run and the benchmarks
+#   asan -O1 with AddressSanitizer and UndefinedBehaviorSanitizer, what `make test` runs
+#   cov  --coverage, for `make coverage`
+# Sources are found by wildcard: a new component is a new folder, no Makefile edit.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CFLAGS  ?= -O2 -g
+PKGS    := lua5.4 libpcap cunit
+SEED    ?= 1
+
+# Flags the build needs whatever the user passes in CFLAGS.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+REQ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude -I. $(PKG_CFLAGS) -MMD -MP
+LDLIBS     := $(PKG_LIBS) -lm
+
+LIB_SRCS   := $(sort $(wildcard sim/*/*.c stack/*/*.c script/*.c conformance/*.c conformance/*/*.c))
+CLI_SRCS   := $(sort $(wildcard cli/*.c))
+TEST_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_HELP  := $(sort $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c)))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+VARIANT_rel_CFLAGS  := $(CFLAGS)
+VARIANT_asan_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+VARIANT_cov_CFLAGS  := -O0 -g --coverage
+
+# $(1) = variant name
+define variant
+B_$(1) := build/$(1)
+OBJ_LIB_$(1)   := $$(LIB_SRCS:%.c=build/$(1)/%.o)
+OBJ_CLI_$(1)   := $$(CLI_SRCS:%.c=build/$(1)/%.o)
+OBJ_HELP_$(1)  := $$(TEST_HELP:%.c=build/$(1)/%.o)
+TESTS_$(1)     := $$(TEST_SRCS:tests/unit/%.c=build/$(1)/tests/%)
+BENCHES_$(1)   := $$(BENCH_SRCS:bench/%.c=build/$(1)/bench/%)
+
+build/$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(REQ_CFLAGS) $$(VARIANT_$(1)_CFLAGS) -DVDPASIM_VERSION='"$$(VERSION)"' -c $$< -o $$@
+
+build/$(1)/libvdpasim.a: $$(OBJ_LIB_$(1))
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+build/$(1)/vdpasim: $$(OBJ_CLI_$(1)) build/$(1)/libvdpasim.a
+	$$(CC) $$(VARIANT_$(1)_CFLAGS) -rdynamic -o $$@ $$(OBJ_CLI_$(1)) build/$(1)/libvdpasim.a $$(LDLIBS) -ldl
+
+build/$(1)/tests/%: build/$(1)/tests/unit/%.o $$(OBJ_HELP_$(1)) build/$(1)/libvdpasim.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(VARIANT_$(1)_CFLAGS) -rdynamic -o $$@ $$< $$(OBJ_HELP_$(1)) build/$(1)/libvdpasim.a $$(LDLIBS) -ldl
+
+build/$(1)/bench/%: build/$(1)/bench/%.o build/$(1)/libvdpasim.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(VARIANT_$(1)_CFLAGS) -o $$@ $$< build/$(1)/libvdpasim.a $$(LDLIBS) -ldl
+
+-include $$(OBJ_LIB_$(1):.o=.d) $$(OBJ_CLI_$(1):.o=.d) $$(OBJ_HELP_$(1):.o=.d) \
+	$$(TEST_SRCS:%.c=build/$(1)/%.d) $$(BENCH_SRCS:%.c=build/$(1)/%.d)
+endef
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+
+$(eval $(call variant,rel))
+$(eval $(call variant,asan))
+$(eval $(call variant,cov))
+
+.PHONY: all run test unit-test scenario-test coverage bench fuzz install clean deps
+.SECONDARY:
+
+# Public targets install missing packages first, then build in a sub-make so that
+# pkg-config is asked again once the packages are there.
+all: deps
+	@$(MAKE) --no-print-directory build/rel/vdpasim
+
+# Installs the Debian packages that are missing (says what it does), nothing otherwise.
+deps:
+	@tools/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory build/rel/vdpasim
+	build/rel/vdpasim run $(firstword $(wildcard scenarios/migrate.lua) scenarios/datapath.lua) --seed $(SEED)
+
+unit-test: $(TESTS_asan)
+	@tools/run-unit-tests.sh $(TESTS_asan)
+
+scenario-test: build/asan/vdpasim build/rel/vdpasim
+	@tools/run-scenario-tests.sh build/asan/vdpasim
+
+test: deps
+	@$(MAKE) --no-print-directory unit-test-all
+
+# Runs every suite even when one fails, then reports once.
+.PHONY: unit-test-all
+unit-test-all: $(TESTS_asan) build/asan/vdpasim build/rel/vdpasim
+	@rc=0; \
+	tools/run-unit-tests.sh $(TESTS_asan) || rc=1; \
+	tools/run-scenario-tests.sh build/asan/vdpasim || rc=1; \
+	exit $$rc
+
+coverage: deps
+	@$(MAKE) --no-print-directory $(TESTS_cov) build/cov/vdpasim
+	@tools/coverage.sh $(TESTS_cov)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCHES_rel) build/rel/vdpasim
+	@tools/run-bench.sh $(BENCHES_rel)
+
+fuzz:
+	@tools/fuzz.sh $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vdpasim/scenarios/lib
+	install -m 0755 build/rel/vdpasim $(DESTDIR)$(PREFIX)/bin/vdpasim
+	install -m 0644 $(wildcard scenarios/*.lua) $(DESTDIR)$(PREFIX)/share/vdpasim/scenarios/
+	$(if $(wildcard scenarios/lib/*.lua),install -m 0644 $(wildcard scenarios/lib/*.lua) $(DESTDIR)$(PREFIX)/share/vdpasim/scenarios/lib/)
+
+clean:
+	rm -rf build out reports/coverage
