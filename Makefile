@@ -83,7 +83,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory build/rel/vdpasim
-	build/rel/vdpasim run $(firstword $(wildcard scenarios/migrate.lua) scenarios/datapath.lua) --seed $(SEED)
+	build/rel/vdpasim run $(firstword $(wildcard scenarios/migrate.lua scenarios/datapath.lua) scenarios/smoke.lua) --seed $(SEED)
 
 unit-test: $(TESTS_asan)
 	@tools/run-unit-tests.sh $(TESTS_asan)

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The registries other components extend, compiled in: a component adds one
+ * line here for its Lua module (functions in the `sim` table or globals) and
+ * one per `vdpasim list` category it provides.  Constant tables, so nothing
+ * here is mutable state.
+ */
+#include "script/runner.h"
+
+#include <stddef.h>
+
+const struct lsim_module lsim_modules[] = {
+	/* { "topology", topo_lua_open }, */
+	{ NULL, NULL },
+};
+
+const char *const lsim_list_categories[] = {
+	"devices", "scenarios", "requirements", "checks", NULL,
+};
+
+const struct lsim_lister lsim_listers[] = {
+	{ "scenarios", lsim_list_scenarios },
+	/* { "devices", dev_list_builtin }, */
+	{ NULL, NULL },
+};
