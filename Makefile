@@ -100,6 +100,7 @@ unit-test-all: $(TESTS_asan) build/asan/vdpasim build/rel/vdpasim
 	@rc=0; \
 	tools/run-unit-tests.sh $(TESTS_asan) || rc=1; \
 	tools/run-scenario-tests.sh build/asan/vdpasim || rc=1; \
+	tools/test-summary.sh; \
 	exit $$rc
 
 coverage: deps

@@ -12,4 +12,6 @@ for t in tests/scenarios/*.sh; do
 	fi
 done
 echo "scenario tests: $pass passed, $fail failed"
+mkdir -p build/test-logs
+echo "$pass $fail" > build/test-logs/scenario.counts
 [ "$fail" -eq 0 ]
