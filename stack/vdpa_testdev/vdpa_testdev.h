@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vdpa_testdev: a software vDPA parent (in the spirit of the kernel's
+ * vdpa_sim_net) implementing every vdpa_config_op in memory, so the bus,
+ * vhost_vdpa and virtio_vdpa can be exercised without a hardware model.
+ * Prefix vtd_.
+ *
+ * What is configurable: offered features, queue pairs (nvqs = 2 * pairs, + 1
+ * with VIRTIO_NET_F_CTRL_VQ), ring sizes, which optional ops exist
+ * (suspend/resume, compat_reset, reset_map, groups, doorbells, irqs,
+ * generation, iova range, vendor stats, backend features), the DMA style
+ * (platform IOMMU through a fake IOMMU, set_map, or dma_map/dma_unmap),
+ * groups and address spaces, and fault injection per op.
+ *
+ * Every op call is recorded in an op trace, one line per call, e.g.
+ *   "set_vq_num 0 256", "set_vq_address 0 0x1000 0x2000 0x3000",
+ *   "set_vq_state 1 avail=5", "set_vq_state 0 packed avail=3/1 used=7/0",
+ *   "set_status 0x0b", "reset", "compat_reset 0x1", "set_driver_features 0x..",
+ *   "set_vq_cb 0 cb" / "set_vq_cb 0 null", "set_config_cb cb", "kick_vq 1",
+ *   "set_map 0 n=2", "dma_map 0 0x1000 0x2000 0x5000 3", "dma_unmap 0 0x1000 0x2000",
+ *   "iommu_map 0x1000 0x2000 0x5000 3", "iommu_unmap 0x1000 0x2000",
+ *   "iommu_domain_alloc", "iommu_domain_free", "reset_map 0", "suspend",
+ *   "resume", "set_group_asid 1 1", "get_config 0 6", "set_config 0 6",
+ *   getters as their bare name ("get_status", "get_generation", ...) or with
+ *   the queue index ("get_vq_state 0", "get_vq_irq 1", ...).
+ * so tests can assert the kernel's call order.
+ *
+ * The default management device is "vdpasim_net" (no bus), so
+ *   vdpa("dev add name vdpa0 mgmtdev vdpasim_net mac 00:11:22:33:44:55")
+ * creates a test device.
+ */
+#ifndef VDPASIM_VDPA_TESTDEV_H
+#define VDPASIM_VDPA_TESTDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stack/vdpa_bus/vdpa_bus.h"
+
+struct sim;
+struct vtd;
+struct vtd_mgmt;
+
+enum vtd_map_mode {
+	VTD_MAP_PLATFORM = 0, /* neither set_map nor dma_map: vhost uses dma_dev's IOMMU */
+	VTD_MAP_SET_MAP,
+	VTD_MAP_DMA_MAP,
+};
+
+enum vtd_dma_dev {
+	VTD_DMA_IOMMU = 0,    /* dma_dev with a coherent fake IOMMU */
+	VTD_DMA_NONE,         /* no dma_dev */
+	VTD_DMA_NONCOHERENT,  /* dma_dev whose IOMMU is not cache coherent */
+};
+
+struct vtd_config {
+	const char *mgmtdev_bus;  /* NULL: handle is just mgmtdev_name */
+	const char *mgmtdev_name; /* default "vdpasim_net" */
+	uint64_t device_features; /* offered (and the mgmtdev's supported) */
+	uint16_t max_vqp;         /* queue pairs when dev add gives none */
+	uint16_t max_supported_vqp;
+	uint16_t vq_num_max, vq_num_min;
+	uint32_t vendor_id;
+	enum vtd_map_mode map_mode;
+	enum vtd_dma_dev dma_dev;
+	bool use_va;
+	uint32_t ngroups, nas;
+	bool has_suspend, has_resume, has_compat_reset, has_reset_map;
+	bool has_vq_group, has_desc_group, has_set_group_asid;
+	bool has_notification, has_vq_irq, has_vq_num_min, has_generation;
+	bool has_iova_range, has_vendor_stats, has_backend_features;
+	bool has_aperture;             /* platform mode: IOMMU reports an aperture */
+	bool strict_features;          /* set_driver_features: unoffered bits -> -EINVAL */
+	bool refuse_features_ok;       /* set_status never keeps FEATURES_OK */
+	uint64_t backend_features;     /* get_backend_features result */
+	uint64_t notify_base;          /* doorbell of vq i: base + i * notify_stride */
+	uint64_t notify_stride, notify_size;
+	struct vdpa_iova_range iova_range; /* get_iova_range / aperture */
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint64_t config_attr_mask;     /* mgmtdev provisioning attributes */
+};
+
+/*
+ * Defaults: VERSION_1 | ACCESS_PLATFORM | RING_PACKED | EVENT_IDX | MAC | MTU
+ * | STATUS | CTRL_VQ | MQ; 1 pair (nvqs 3), up to 4; ring sizes 1..256;
+ * set_map mode; 2 groups (data 0, cvq 1), 2 address spaces; every optional
+ * op present; strict features; doorbells at 0xfe000000 + i * 4096, one page;
+ * mac 00:11:22:33:44:55, mtu 1500; mgmtdev "vdpasim_net" accepting mac,
+ * mtu, max_vqp and device_features.
+ */
+void vtd_default_config(struct vtd_config *cfg);
+
+/* A management device creating test devices (freed with the sim, or by
+ * vtd_mgmtdev_unregister). */
+int vtd_mgmtdev_register(struct sim *sim, const struct vtd_config *cfg, struct vtd_mgmt **out);
+void vtd_mgmtdev_unregister(struct vtd_mgmt *m);
+struct vdpa_mgmt_dev *vtd_mgmtdev(struct vtd_mgmt *m);
+
+/* A device registered directly (vdpa_register_device, no mgmtdev).  name
+ * NULL: "vdpa<index>".  Freed with the sim or by vtd_destroy. */
+int vtd_create(struct sim *sim, const struct vtd_config *cfg, const char *name,
+	       struct vtd **out);
+void vtd_destroy(struct vtd *d);
+
+/* The test device behind a vdpa device, NULL if it is not one. */
+struct vtd *vtd_from_vdpa(struct vdpa_device *vdev);
+struct vdpa_device *vtd_vdpa(struct vtd *d);
+
+/* ---- op trace ---- */
+size_t vtd_trace_len(const struct vtd *d);
+const char *vtd_trace_at(const struct vtd *d, size_t i);
+void vtd_trace_clear(struct vtd *d);
+/* Index of the first entry at or after `from` that starts with prefix, or -1. */
+long vtd_trace_find(const struct vtd *d, const char *prefix, size_t from);
+/* Number of entries starting with prefix. */
+size_t vtd_trace_count(const struct vtd *d, const char *prefix);
+/* True when the NULL-terminated prefixes appear in this order (other
+ * entries may come between). */
+bool vtd_trace_has_sequence(const struct vtd *d, const char *const *prefixes);
+/* All entries joined with '\n' into buf (truncated). */
+void vtd_trace_dump(const struct vtd *d, char *buf, size_t len);
+
+/* ---- device state ---- */
+struct vtd_vq {
+	uint64_t desc, driver, device;
+	uint32_t num;
+	bool ready;
+	struct vdpa_callback cb;
+	struct vdpa_vq_state state;
+	uint64_t kicks;
+	uint64_t irqs;
+};
+
+const struct vtd_vq *vtd_vq(const struct vtd *d, uint16_t idx);
+uint8_t vtd_status(const struct vtd *d);
+uint64_t vtd_driver_features(const struct vtd *d);
+uint64_t vtd_device_features(const struct vtd *d);
+bool vtd_suspended(const struct vtd *d);
+uint32_t vtd_generation(const struct vtd *d);
+uint32_t vtd_group_asid(const struct vtd *d, uint32_t group);
+/* The device's own translation table of asid (set_map/dma_map modes) or the
+ * fake IOMMU domain's (platform mode, asid ignored); NULL if none. */
+const struct vdpa_iotlb *vtd_iotlb(const struct vtd *d, uint32_t asid);
+/* Config space bytes (struct virtio_net_config, little-endian). */
+const uint8_t *vtd_config_space(const struct vtd *d, size_t *len);
+bool vtd_domain_allocated(const struct vtd *d);
+
+/* ---- device-side actions ---- */
+/* Raise queue idx's interrupt: calls the installed callback. */
+void vtd_raise_vq_irq(struct vtd *d, uint16_t idx);
+void vtd_raise_config_irq(struct vtd *d);
+/* Device progress: what get_vq_state will report for idx. */
+void vtd_set_vq_state(struct vtd *d, uint16_t idx, const struct vdpa_vq_state *state);
+/* The next n get_config calls change the config (link status flips) and bump
+ * the generation after copying, as if the device updated it mid-read. */
+void vtd_change_config_during_reads(struct vtd *d, unsigned int n);
+/* Link up/down: status field, generation++, config interrupt. */
+void vtd_set_link(struct vtd *d, bool up);
+
+/* Fault injection: a non-zero value is returned (as -errno) by that op. */
+struct vtd_faults {
+	int set_vq_address;
+	int set_vq_state;
+	int get_vq_state;
+	int set_driver_features;
+	int reset;
+	int suspend;
+	int resume;
+	int set_map;
+	int dma_map;
+	int iommu_map;
+	int domain_alloc;
+	int set_group_asid;
+	int vendor_stats;
+};
+struct vtd_faults *vtd_faults(struct vtd *d);
+
+#endif
