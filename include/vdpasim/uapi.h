@@ -17,6 +17,7 @@
 #include <linux/vhost.h>
 #include <linux/vhost_types.h>
 #include <linux/vdpa.h>
+#include <linux/pci_regs.h>
 
 /* Feature bits (virtio 1.3 section 6, "Reserved Feature Bits"). */
 #ifndef VIRTIO_F_NOTIFICATION_DATA
@@ -63,6 +64,14 @@
 #define VRING_PACKED_EVENT_FLAG_ENABLE 0x0
 #define VRING_PACKED_EVENT_FLAG_DISABLE 0x1
 #define VRING_PACKED_EVENT_FLAG_DESC 0x2
+#endif
+
+/* PCI Express Device Capabilities 2 bits newer than the 6.1 pci_regs.h. */
+#ifndef PCI_EXP_DEVCAP2_10BIT_TAG_COMP
+#define PCI_EXP_DEVCAP2_10BIT_TAG_COMP 0x00010000
+#endif
+#ifndef PCI_EXP_DEVCAP2_10BIT_TAG_REQ
+#define PCI_EXP_DEVCAP2_10BIT_TAG_REQ 0x00020000
 #endif
 
 /* PCI IDs used by the virtio PCI transport (virtio 1.3 4.1.2). */
