@@ -5,6 +5,7 @@
  * one per `vdpasim list` category it provides.  Constant tables, so nothing
  * here is mutable state.
  */
+#include "conformance/conformance.h"
 #include "script/runner.h"
 
 #include <stddef.h>
@@ -20,6 +21,8 @@ const char *const lsim_list_categories[] = {
 
 const struct lsim_lister lsim_listers[] = {
 	{ "scenarios", lsim_list_scenarios },
+	{ "requirements", conf_list_requirements },
+	{ "checks", conf_list_checks },
 	/* { "devices", dev_list_builtin }, */
 	{ NULL, NULL },
 };

@@ -1073,12 +1073,13 @@ static void test_list_categories_known_and_unknown(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	CU_ASSERT_EQUAL(lsim_list("devices", NULL, f), 0);
 	CU_ASSERT_EQUAL(lsim_list("requirements", NULL, f), 0);
 	CU_ASSERT_EQUAL(lsim_list("checks", NULL, f), 0);
 	CU_ASSERT_EQUAL(lsim_list("gadgets", NULL, f), -EINVAL);
 	fclose(f);
-	CU_ASSERT_EQUAL(len, 0);
+	/* the conformance suite provides requirements and checks */
+	CU_ASSERT_PTR_NOT_NULL(buf && strstr(buf, "PCI-DEV-02"));
+	CU_ASSERT_PTR_NOT_NULL(buf && strstr(buf, "pci_identity"));
 	free(buf);
 }
 

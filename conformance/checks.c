@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The check registry, in run order.  A check is one file,
+ * conformance/check_<name>.c, defining a const struct conf_check; it joins the
+ * suite with a declaration in conf_priv.h and one line here.  Shards split
+ * this list by position, so appending keeps earlier shards' contents stable.
+ */
+#include "conformance/conf_priv.h"
+
+#include <stddef.h>
+
+const struct conf_check *const conf_checks[] = {
+	&conf_check_pci_identity,
+	&conf_check_pci_msix,
+	&conf_check_virtio_caps,
+	&conf_check_feature_offer,
+	&conf_check_net_config,
+	NULL,
+};
+
+const struct conf_check *const conf_selftest_checks[] = {
+	&conf_check_selftest_pass,
+	&conf_check_selftest_crash,
+	&conf_check_selftest_hang,
+	&conf_check_selftest_budget,
+	&conf_check_selftest_misuse,
+	NULL,
+};
