@@ -26,6 +26,7 @@ static int op_set_vq_address(struct vdpa_device *vdev, uint16_t idx, uint64_t de
 	d->vqs[idx].desc = desc;
 	d->vqs[idx].driver = driver;
 	d->vqs[idx].device = device;
+	vtd_dp_queue_changed(d, idx);
 	return 0;
 }
 
@@ -34,8 +35,10 @@ static void op_set_vq_num(struct vdpa_device *vdev, uint16_t idx, uint32_t num)
 	struct vtd *d = to_vtd(vdev);
 
 	vtd_tr(d, "set_vq_num %u %u", idx, num);
-	if (valid_vq(d, idx))
+	if (valid_vq(d, idx)) {
 		d->vqs[idx].num = num;
+		vtd_dp_queue_changed(d, idx);
+	}
 }
 
 static void op_kick_vq(struct vdpa_device *vdev, uint16_t idx)
@@ -44,8 +47,10 @@ static void op_kick_vq(struct vdpa_device *vdev, uint16_t idx)
 
 	vtd_tr(d, "kick_vq %u", idx);
 	/* A suspended device does not process the queue; the kick is kept. */
-	if (valid_vq(d, idx))
+	if (valid_vq(d, idx)) {
 		d->vqs[idx].kicks++;
+		vtd_dp_kick(d, idx);
+	}
 }
 
 static void op_kick_vq_with_data(struct vdpa_device *vdev, uint32_t data)
@@ -54,8 +59,10 @@ static void op_kick_vq_with_data(struct vdpa_device *vdev, uint32_t data)
 	uint16_t idx = (uint16_t)(data & 0xffff);
 
 	vtd_tr(d, "kick_vq_with_data 0x%x", data);
-	if (valid_vq(d, idx))
+	if (valid_vq(d, idx)) {
 		d->vqs[idx].kicks++;
+		vtd_dp_kick(d, idx);
+	}
 }
 
 static void op_set_vq_cb(struct vdpa_device *vdev, uint16_t idx, struct vdpa_callback *cb)
@@ -76,8 +83,10 @@ static void op_set_vq_ready(struct vdpa_device *vdev, uint16_t idx, bool ready)
 	struct vtd *d = to_vtd(vdev);
 
 	vtd_tr(d, "set_vq_ready %u %d", idx, ready);
-	if (valid_vq(d, idx))
+	if (valid_vq(d, idx)) {
 		d->vqs[idx].ready = ready;
+		vtd_dp_queue_changed(d, idx);
+	}
 }
 
 static bool op_get_vq_ready(struct vdpa_device *vdev, uint16_t idx)
@@ -109,6 +118,7 @@ static int op_set_vq_state(struct vdpa_device *vdev, uint16_t idx,
 	if (!valid_vq(d, idx))
 		return -EINVAL;
 	d->vqs[idx].state = *state;
+	vtd_dp_queue_changed(d, idx);
 	return 0;
 }
 
@@ -121,6 +131,7 @@ static int op_get_vq_state(struct vdpa_device *vdev, uint16_t idx, struct vdpa_v
 		return -d->faults.get_vq_state;
 	if (!valid_vq(d, idx))
 		return -EINVAL;
+	vtd_dp_sync_state(d, idx);
 	*state = d->vqs[idx].state;
 	return 0;
 }
@@ -175,9 +186,7 @@ static uint32_t op_get_vq_align(struct vdpa_device *vdev)
 
 static uint32_t group_of(const struct vtd *d, uint16_t idx)
 {
-	bool cvq = (d->device_features & (1ULL << VIRTIO_NET_F_CTRL_VQ)) && idx == d->nvqs - 1;
-
-	return cvq && d->vdpa.ngroups > 1 ? 1 : 0;
+	return vtd_vq_group(d, idx);
 }
 
 static uint32_t op_get_vq_group(struct vdpa_device *vdev, uint16_t idx)
@@ -290,11 +299,12 @@ static void op_set_status(struct vdpa_device *vdev, uint8_t status)
 	 * clear. */
 	if (d->cfg.refuse_features_ok)
 		status &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
-	d->status = status;
+	d->status = vtd_dp_status(d, d->status, status);
 }
 
 static void do_reset(struct vtd *d, uint32_t flags)
 {
+	vtd_dp_reset(d);
 	for (uint32_t i = 0; i < d->nvqs; i++) {
 		uint64_t kicks = d->vqs[i].kicks, irqs = d->vqs[i].irqs;
 
@@ -309,8 +319,10 @@ static void do_reset(struct vtd *d, uint32_t flags)
 	for (uint32_t g = 0; g < d->vdpa.ngroups; g++)
 		d->group_asid[g] = 0;
 	if (flags & VDPA_RESET_F_CLEAN_MAP) {
-		for (uint32_t a = 0; a < d->vdpa.nas; a++)
+		for (uint32_t a = 0; a < d->vdpa.nas; a++) {
 			vdpa_iotlb_reset(&d->iotlb[a]);
+			d->iommu_pt[a] = true;
+		}
 	}
 }
 
@@ -344,6 +356,7 @@ static int op_suspend(struct vdpa_device *vdev)
 	if (d->faults.suspend)
 		return -d->faults.suspend;
 	d->suspended = true;
+	vtd_dp_suspend(d);
 	return 0;
 }
 
@@ -355,6 +368,7 @@ static int op_resume(struct vdpa_device *vdev)
 	if (d->faults.resume)
 		return -d->faults.resume;
 	d->suspended = false;
+	vtd_dp_resume(d);
 	return 0;
 }
 
@@ -432,6 +446,8 @@ static int op_set_map(struct vdpa_device *vdev, unsigned int asid, struct vdpa_i
 		return -d->faults.set_map;
 	if (asid >= d->vdpa.nas)
 		return -EINVAL;
+	/* a map given: addresses no longer pass through */
+	d->iommu_pt[asid] = false;
 	return vdpa_iotlb_copy(&d->iotlb[asid], iotlb);
 }
 
@@ -446,6 +462,7 @@ static int op_dma_map(struct vdpa_device *vdev, unsigned int asid, uint64_t iova
 		return -d->faults.dma_map;
 	if (asid >= d->vdpa.nas)
 		return -EINVAL;
+	d->iommu_pt[asid] = false;
 	return vdpa_iotlb_add_range_ctx(&d->iotlb[asid], iova, iova + size - 1, pa, perm, opaque);
 }
 
@@ -470,6 +487,7 @@ static int op_reset_map(struct vdpa_device *vdev, unsigned int asid)
 	if (asid >= d->vdpa.nas)
 		return -EINVAL;
 	vdpa_iotlb_reset(&d->iotlb[asid]);
+	d->iommu_pt[asid] = true; /* the initial map: identity passthrough */
 	return 0;
 }
 

@@ -125,8 +125,10 @@ void vtd_op_free(struct vdpa_device *vdev)
 			}
 		}
 	}
+	vtd_dp_free(d);
 	for (uint32_t a = 0; d->iotlb && a < d->vdpa.nas; a++)
 		vdpa_iotlb_reset(&d->iotlb[a]);
+	free(d->iommu_pt);
 	vdpa_iotlb_reset(&d->domain_maps);
 	free(d->iotlb);
 	free(d->group_asid);
@@ -173,6 +175,10 @@ void vtd_default_config(struct vtd_config *c)
 	c->config_attr_mask = (1ULL << VDPA_ATTR_DEV_NET_CFG_MACADDR) |
 			      (1ULL << VDPA_ATTR_DEV_NET_CFG_MTU) |
 			      (1ULL << VDPA_ATTR_DEV_NET_CFG_MAX_VQP) | (1ULL << VDPA_ATTR_DEV_FEATURES);
+	c->datapath = VTD_DP_NONE;
+	c->pkt_delay_ps = ENG_NS(10);
+	c->batch = 64;
+	c->port_link_status = true;
 }
 
 static void state_destroy(void *obj)
@@ -231,7 +237,8 @@ static struct vtd *vtd_alloc(struct sim *sim, const struct vtd_config *cfg, cons
 	d->vqs = calloc(d->nvqs, sizeof(*d->vqs));
 	d->group_asid = calloc(cfg->ngroups ? cfg->ngroups : 1, sizeof(*d->group_asid));
 	d->iotlb = calloc(cfg->nas ? cfg->nas : 1, sizeof(*d->iotlb));
-	if (!d->vqs || !d->group_asid || !d->iotlb) {
+	d->iommu_pt = calloc(cfg->nas ? cfg->nas : 1, sizeof(*d->iommu_pt));
+	if (!d->vqs || !d->group_asid || !d->iotlb || !d->iommu_pt || vtd_dp_init(d)) {
 		vdpa_put_device(&d->vdpa);
 		*err = -ENOMEM;
 		return NULL;
@@ -240,6 +247,8 @@ static struct vtd *vtd_alloc(struct sim *sim, const struct vtd_config *cfg, cons
 	if (features & (1ULL << VIRTIO_NET_F_STATUS))
 		put_le16(d->config + NETCFG_STATUS, VIRTIO_NET_S_LINK_UP);
 	put_le16(d->config + NETCFG_MAX_VQP, pairs);
+	for (uint32_t a = 0; a < (cfg->nas ? cfg->nas : 1); a++)
+		d->iommu_pt[a] = true;
 	put_le16(d->config + NETCFG_MTU, mtu);
 	if (cfg->map_mode == VTD_MAP_PLATFORM && cfg->dma_dev != VTD_DMA_NONE) {
 		d->dma.iommu = &vtd_fake_iommu;
@@ -504,7 +513,20 @@ void vtd_set_link(struct vtd *d, bool up)
 {
 	if (!d)
 		return;
-	put_le16(d->config + NETCFG_STATUS, up ? VIRTIO_NET_S_LINK_UP : 0);
+	if (up)
+		d->config[NETCFG_STATUS] |= VIRTIO_NET_S_LINK_UP;
+	else
+		d->config[NETCFG_STATUS] &= (uint8_t)~VIRTIO_NET_S_LINK_UP;
+	d->generation++;
+	vtd_raise_config_irq(d);
+}
+
+void vtd_announce(struct vtd *d)
+{
+	if (!d)
+		return;
+	/* virtio 1.3 5.1.6.5.4: the device asks the driver to announce itself */
+	d->config[NETCFG_STATUS] |= VIRTIO_NET_S_ANNOUNCE;
 	d->generation++;
 	vtd_raise_config_irq(d);
 }

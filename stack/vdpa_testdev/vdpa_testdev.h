@@ -25,6 +25,46 @@
  *   the queue index ("get_vq_state 0", "get_vq_irq 1", ...).
  * so tests can assert the kernel's call order.
  *
+ * Datapath (optional, like vdpa_sim_net; default off: kicks are only
+ * counted).  With VTD_DP_LOOPBACK or VTD_DP_PORT the device runs the
+ * device-side ring engine (vq_dev) on its queues once DRIVER_OK is set:
+ *  - memory: ring and buffer addresses are IOVAs translated through the
+ *    device's map of the queue's address space (set_map / dma_map), or the
+ *    fake IOMMU domain (platform mode), or passed through unchanged when no
+ *    map was given (vdpa_sim's identity passthrough, restored by reset_map and
+ *    by a compat_reset with VDPA_RESET_F_CLEAN_MAP; platform mode: no
+ *    domain); the result is a host physical address read through
+ *    cfg.host_mem.
+ *  - a kick schedules processing of that queue in an engine event
+ *    pkt_delay_ps later; one event handles up to `batch` chains, then
+ *    reschedules itself (n * pkt_delay_ps later) while work remains.  The
+ *    device suppresses kicks while it works (vq_dev_disable_notify /
+ *    enable_notify, re-polling like vhost) and raises a queue's callback only
+ *    when vq_dev_need_interrupt says so.
+ *  - TX (odd queues below 2 * pairs): the virtio_net_hdr (12 bytes with
+ *    VERSION_1 or MRG_RXBUF, else 10) is stripped; loopback: the frame is
+ *    received on the RX queue of the same pair (pair 0 when that pair is not
+ *    active), held in the device while no RX buffer is posted (TX waits; or
+ *    dropped and counted with loopback_drop); port: sent out of the device's
+ *    net_port (TX waits while the port's queue is full).
+ *  - RX: frames pass the receive filter (own MAC, broadcast, multicast when
+ *    allmulti or listed, promisc, the MAC table: the CTRL_RX state), take one
+ *    buffer (or several with MRG_RXBUF, num_buffers set), and are dropped and
+ *    counted when the posted buffers cannot hold them.  Port frames go to the
+ *    RX queue of pair (test-frame flow id, or a hash of the MAC header) %
+ *    active pairs.
+ *  - control queue: VIRTIO_NET_CTRL_RX (PROMISC, ALLMULTI, ALLUNI, NOMULTI,
+ *    NOUNI, NOBCAST), MAC (TABLE_SET, ADDR_SET: written into the config
+ *    space), ANNOUNCE ACK (clears VIRTIO_NET_S_ANNOUNCE), MQ VQ_PAIRS_SET
+ *    (1..max pairs); the ack byte is VIRTIO_NET_OK, or VIRTIO_NET_ERR for a
+ *    malformed or unnegotiated command.
+ *  - a malformed ring (any violation the engine reports, or an unmapped
+ *    address) sets VIRTIO_CONFIG_S_NEEDS_RESET, stops every queue and raises
+ *    the config interrupt; reset clears it.
+ *  - suspend stops processing; resume restarts it; get_vq_state reports the
+ *    engine's position (RX buffers fetched ahead but unused are not counted
+ *    as consumed).
+ *
  * The default management device is "vdpasim_net" (no bus), so
  *   vdpa("dev add name vdpa0 mgmtdev vdpasim_net mac 00:11:22:33:44:55")
  * creates a test device.
@@ -36,6 +76,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/engine/engine.h"
+#include "sim/net/net.h"
+#include "sim/virtio_ring/virtio_ring.h"
 #include "stack/vdpa_bus/vdpa_bus.h"
 
 struct sim;
@@ -80,6 +123,17 @@ struct vtd_config {
 	uint8_t mac[6];
 	uint16_t mtu;
 	uint64_t config_attr_mask;     /* mgmtdev provisioning attributes */
+	/* datapath */
+	enum vtd_datapath {
+		VTD_DP_NONE = 0,       /* ops only: kicks are counted */
+		VTD_DP_LOOPBACK,       /* TX of a pair is received on its RX queue */
+		VTD_DP_PORT,           /* TX to the device's net_port, RX from it */
+	} datapath;
+	struct vq_mem host_mem;        /* host physical memory behind the translation */
+	sim_time_t pkt_delay_ps;       /* per-packet processing delay */
+	uint32_t batch;                /* chains per processing event (0: 64) */
+	bool loopback_drop;            /* loopback: drop when no RX buffer (vdpa_sim_net) */
+	bool port_link_status;         /* port: config LINK_UP follows the carrier */
 };
 
 /*
@@ -88,7 +142,8 @@ struct vtd_config {
  * set_map mode; 2 groups (data 0, cvq 1), 2 address spaces; every optional
  * op present; strict features; doorbells at 0xfe000000 + i * 4096, one page;
  * mac 00:11:22:33:44:55, mtu 1500; mgmtdev "vdpasim_net" accepting mac,
- * mtu, max_vqp and device_features.
+ * mtu, max_vqp and device_features; datapath off (pkt_delay_ps 10 ns, batch
+ * 64, waiting loopback, port_link_status on when enabled).
  */
 void vtd_default_config(struct vtd_config *cfg);
 
@@ -159,6 +214,47 @@ void vtd_change_config_during_reads(struct vtd *d, unsigned int n);
 /* Link up/down: status field, generation++, config interrupt. */
 void vtd_set_link(struct vtd *d, bool up);
 
+/* Announce: set VIRTIO_NET_S_ANNOUNCE, generation++, config interrupt. */
+void vtd_announce(struct vtd *d);
+
+/* ---- datapath ---- */
+/* Attach a ring observer to queue idx's device engine (now, or when it is
+ * created; cleared by reset).  NULL detaches. */
+void vtd_set_vq_observer(struct vtd *d, uint16_t idx, struct vq_obs *obs);
+/* The violation that broke queue idx (VQ_V_NONE if none). */
+enum vq_violation vtd_vq_violation(const struct vtd *d, uint16_t idx);
+bool vtd_needs_reset(const struct vtd *d);
+/* Active queue pairs (1 until VQ_PAIRS_SET). */
+uint16_t vtd_queue_pairs(const struct vtd *d);
+/* The CTRL_RX state. */
+struct vtd_rx_mode {
+	bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
+	uint32_t n_uc, n_mc; /* MAC table entries */
+};
+void vtd_rx_mode(const struct vtd *d, struct vtd_rx_mode *out);
+
+struct vtd_dp_stats {
+	uint64_t tx_packets, tx_bytes;   /* frames taken from TX queues */
+	uint64_t tx_errors;              /* bad TX chains (too short / too long), port refusals */
+	uint64_t rx_packets, rx_bytes;   /* frames written into RX buffers */
+	uint64_t rx_no_buf;              /* dropped: no (or too small) RX buffers */
+	uint64_t rx_filtered;            /* dropped by the receive filter */
+	uint64_t rx_bufs;                /* RX buffers used */
+	uint64_t ctrl_ok, ctrl_err;      /* control commands by ack */
+	uint64_t interrupts;             /* queue interrupts raised */
+	uint64_t suppressed;             /* interrupts the driver suppressed */
+	uint64_t events;                 /* processing events run */
+	uint64_t needs_reset;            /* times NEEDS_RESET was set */
+};
+void vtd_dp_stats(const struct vtd *d, struct vtd_dp_stats *out);
+
+/* The device's Ethernet port (VTD_DP_PORT), created on first call; connect
+ * it with net_link_new.  -EINVAL without the port datapath. */
+int vtd_port(struct vtd *d, struct net_port **out);
+/* Free the port (before eng_sim_free, as sim/net asks: after freeing its
+ * link).  Also done by vtd_destroy. */
+void vtd_port_release(struct vtd *d);
+
 /* Fault injection: a non-zero value is returned (as -errno) by that op. */
 struct vtd_faults {
 	int set_vq_address;
@@ -174,6 +270,7 @@ struct vtd_faults {
 	int domain_alloc;
 	int set_group_asid;
 	int vendor_stats;
+	int ctrl_ack_err;    /* datapath: every control command is answered VIRTIO_NET_ERR */
 };
 struct vtd_faults *vtd_faults(struct vtd *d);
 
