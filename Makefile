@@ -41,6 +41,10 @@ BENCHES_$(1)   := $$(BENCH_SRCS:bench/%.c=build/$(1)/bench/%)
 
 build/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
+	$$(CC) $$(REQ_CFLAGS) $$(VARIANT_$(1)_CFLAGS) -c $$< -o $$@
+
+build/$(1)/script/version.o: script/version.c build/version.txt
+	@mkdir -p $$(@D)
 	$$(CC) $$(REQ_CFLAGS) $$(VARIANT_$(1)_CFLAGS) -DVDPASIM_VERSION='"$$(VERSION)"' -c $$< -o $$@
 
 build/$(1)/libvdpasim.a: $$(OBJ_LIB_$(1))
@@ -64,6 +68,8 @@ build/$(1)/bench/%: build/$(1)/bench/%.o build/$(1)/libvdpasim.a
 endef
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+# build/version.txt changes only when the version does, so only version.o rebuilds.
+$(shell mkdir -p build && (echo '$(VERSION)' | cmp -s - build/version.txt || echo '$(VERSION)' > build/version.txt))
 
 $(eval $(call variant,rel))
 $(eval $(call variant,asan))

@@ -13,9 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef VDPASIM_VERSION
-#define VDPASIM_VERSION "unknown"
-#endif
+#include "vdpasim/version.h"
 
 static const char usage_text[] =
 	"usage: vdpasim run SCENARIO.lua [options]\n"
@@ -433,7 +431,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("vdpasim %s\n", VDPASIM_VERSION);
+		printf("vdpasim %s\n", vdpasim_version());
 		return 0;
 	}
 	if (!strcmp(argv[1], "run"))

@@ -194,15 +194,13 @@ void conf_verdict_line(const struct conf_report *r, char *buf, size_t size)
 		 c.must[CONF_ERROR], c.must[CONF_NOT_APPLICABLE], c.must[CONF_NOT_TESTED]);
 }
 
-#ifndef VDPASIM_VERSION
-#define VDPASIM_VERSION "unknown"
-#endif
+#include "vdpasim/version.h"
 
 /* One definition, so the runner and the verifier agree even when objects
  * were compiled at different times. */
 const char *conf_version(void)
 {
-	return VDPASIM_VERSION;
+	return vdpasim_version();
 }
 
 const char *const conf_package_files[] = {

@@ -14,9 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef VDPASIM_VERSION
-#define VDPASIM_VERSION "unknown"
-#endif
+#include "vdpasim/version.h"
 
 #define TRACE_BUF_SIZE (1u << 20)
 
@@ -186,7 +184,7 @@ static void write_result_json(struct lsim_session *s, struct json_writer *w)
 	json_key(w, "tool");
 	json_string(w, "vdpasim");
 	json_key(w, "version");
-	json_string(w, VDPASIM_VERSION);
+	json_string(w, vdpasim_version());
 	json_key(w, "scenario");
 	json_string(w, lsim_scenario_base(s));
 	json_key(w, "seed");
