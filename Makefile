@@ -2,6 +2,7 @@
 #   rel  -O2, the vdpasim binary users run and the benchmarks
 #   asan -O1 with AddressSanitizer and UndefinedBehaviorSanitizer, what `make test` runs
 #   cov  --coverage, for `make coverage`
+#   fuzz clang + libFuzzer instrumentation, ASan, UBSan, for `make fuzz` (built with CC=clang)
 # Sources are found by wildcard: a new component is a new folder, no Makefile edit.
 
 PREFIX  ?= /usr/local
@@ -25,10 +26,12 @@ CLI_SRCS   := $(sort $(wildcard cli/*.c))
 TEST_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 TEST_HELP  := $(sort $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c)))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 VARIANT_rel_CFLAGS  := $(CFLAGS)
 VARIANT_asan_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-VARIANT_cov_CFLAGS  := -O0 -g --coverage
+VARIANT_cov_CFLAGS  := -O0 -g --coverage -DVDPASIM_COVERAGE
+VARIANT_fuzz_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 
 # $(1) = variant name
 define variant
@@ -38,6 +41,7 @@ OBJ_CLI_$(1)   := $$(CLI_SRCS:%.c=build/$(1)/%.o)
 OBJ_HELP_$(1)  := $$(TEST_HELP:%.c=build/$(1)/%.o)
 TESTS_$(1)     := $$(TEST_SRCS:tests/unit/%.c=build/$(1)/tests/%)
 BENCHES_$(1)   := $$(BENCH_SRCS:bench/%.c=build/$(1)/bench/%)
+REPLAY_$(1)    := $$(FUZZ_SRCS:tests/fuzz/fuzz_%.c=build/$(1)/fuzz/replay_%)
 
 build/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
@@ -63,8 +67,14 @@ build/$(1)/bench/%: build/$(1)/bench/%.o build/$(1)/libvdpasim.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(VARIANT_$(1)_CFLAGS) -o $$@ $$< build/$(1)/libvdpasim.a $$(LDLIBS) -ldl
 
+# A fuzz harness linked with tests/fuzz/replay.c: feeds it files, no libFuzzer needed.
+build/$(1)/fuzz/replay_%: build/$(1)/tests/fuzz/fuzz_%.o build/$(1)/tests/fuzz/replay.o build/$(1)/libvdpasim.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(VARIANT_$(1)_CFLAGS) -o $$@ $$^ $$(LDLIBS) -ldl
+
 -include $$(OBJ_LIB_$(1):.o=.d) $$(OBJ_CLI_$(1):.o=.d) $$(OBJ_HELP_$(1):.o=.d) \
-	$$(TEST_SRCS:%.c=build/$(1)/%.d) $$(BENCH_SRCS:%.c=build/$(1)/%.d)
+	$$(TEST_SRCS:%.c=build/$(1)/%.d) $$(BENCH_SRCS:%.c=build/$(1)/%.d) \
+	$$(FUZZ_SRCS:%.c=build/$(1)/%.d) build/$(1)/tests/fuzz/replay.d
 endef
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
@@ -74,8 +84,15 @@ $(shell mkdir -p build && (echo '$(VERSION)' | cmp -s - build/version.txt || ech
 $(eval $(call variant,rel))
 $(eval $(call variant,asan))
 $(eval $(call variant,cov))
+$(eval $(call variant,fuzz))
 
-.PHONY: all run test unit-test scenario-test coverage bench fuzz install clean deps
+# libFuzzer programs (fuzz variant objects; make them with CC=clang, as `make fuzz` does).
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=build/fuzz/bin/fuzz_%)
+build/fuzz/bin/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libvdpasim.a
+	@mkdir -p $(@D)
+	$(CC) $(VARIANT_fuzz_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) -ldl
+
+.PHONY: all run test unit-test scenario-test coverage bench fuzz fuzz-merge fuzz-minimize install clean deps
 .SECONDARY:
 
 # Public targets install missing packages first, then build in a sub-make so that
@@ -102,23 +119,35 @@ test: deps
 
 # Runs every suite even when one fails, then reports once.
 .PHONY: unit-test-all
-unit-test-all: $(TESTS_asan) build/asan/vdpasim build/rel/vdpasim
+unit-test-all: $(TESTS_asan) $(REPLAY_asan) build/asan/vdpasim build/rel/vdpasim
 	@rc=0; \
 	tools/run-unit-tests.sh $(TESTS_asan) || rc=1; \
+	tools/run-fuzz-replay.sh $(REPLAY_asan) || rc=1; \
 	tools/run-scenario-tests.sh build/asan/vdpasim || rc=1; \
 	tools/test-summary.sh; \
 	exit $$rc
 
+# COVERAGE_GATES=0 make coverage: report only, never fail on the thresholds.
 coverage: deps
-	@$(MAKE) --no-print-directory $(TESTS_cov) build/cov/vdpasim
-	@tools/coverage.sh $(TESTS_cov)
+	@$(MAKE) --no-print-directory $(TESTS_cov) $(REPLAY_cov) build/cov/vdpasim
+	@FUZZ_REPLAY="$(REPLAY_cov)" tools/coverage.sh $(TESTS_cov)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCHES_rel) build/rel/vdpasim
 	@tools/run-bench.sh $(BENCHES_rel)
 
-fuzz:
-	@tools/fuzz.sh $(FUZZ_SECONDS)
+# make fuzz [FUZZ_SECONDS=60] [FUZZ=name...]: run each harness (or the named ones) that long.
+FUZZ_SECONDS ?= 60
+FUZZ ?=
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang $(FUZZ_BINS)
+	@tools/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ)
+
+# Add what build/fuzz/corpus/<name>/ found to the checked-in corpus (only inputs that
+# add coverage); fuzz-minimize rewrites the checked-in corpus to a minimal set instead.
+fuzz-merge fuzz-minimize: deps
+	@$(MAKE) --no-print-directory CC=clang $(FUZZ_BINS)
+	@tools/fuzz.sh $(patsubst fuzz-%,%,$@) $(FUZZ)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vdpasim/scenarios/lib

@@ -119,6 +119,7 @@ size_t lsim_failed_checks(const struct lsim_session *s);
 /* sandbox.c */
 void *lsim_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void lsim_install_watchdog(struct lsim_session *s, lua_State *L);
+bool lsim_watchdog_charge(struct lsim_session *s, uint64_t n);
 int lsim_open_sandbox(lua_State *L);
 int lsim_seed_random(lua_State *L);
 

@@ -380,6 +380,8 @@ static int resume(struct lsim_session *s, struct lsim_wake *w)
 {
 	int nres = 0, rc;
 
+	if (lsim_watchdog_charge(s, 1))
+		return script_error(s, w->co, NULL);
 	s->current = w->co;
 	s->wake_pending = false;
 	rc = lua_resume(w->co, NULL, 0, &nres);

@@ -76,6 +76,25 @@ static void watchdog_hook(lua_State *L, lua_Debug *ar)
 	lua_error(L);
 }
 
+/*
+ * Work done outside the Lua VM counts too: each wake-up of a scenario coroutine
+ * is charged as one instruction.  A sim.wait_until() whose predicate is a C
+ * function (sim.log, say) runs no Lua instruction per poll, so without this its
+ * polls were bounded by nothing but simulated time.  True when the limit is
+ * exceeded (the watchdog has fired, the run must end as a script error).
+ */
+bool lsim_watchdog_charge(struct lsim_session *s, uint64_t n)
+{
+	s->instr_count += n;
+	if (s->watchdog_fired || s->instr_count < s->instr_limit)
+		return s->watchdog_fired;
+	s->watchdog_fired = true;
+	snprintf(s->watchdog_msg, sizeof(s->watchdog_msg),
+		 "instruction limit exceeded (%llu instructions)",
+		 (unsigned long long)s->instr_limit);
+	return true;
+}
+
 /* Threads created later (scenario coroutines, coroutine.create) inherit the hook. */
 void lsim_install_watchdog(struct lsim_session *s, lua_State *L)
 {
@@ -101,6 +120,29 @@ static int safe_load(lua_State *L)
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
 	lua_call(L, n, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* ---- setmetatable: no finalizers ---------------------------------------------- */
+
+/*
+ * Lua runs __gc metamethods with debug hooks off, so a finalizer escapes the
+ * instruction watchdog: a loop in one never ends, not even in lua_close().
+ * Scenarios get no finalizers: a metatable with a __gc field is refused.  Lua
+ * marks an object for finalization only when its metatable is set, so adding
+ * __gc to the metatable afterwards has no effect.
+ */
+static int safe_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_argerror(L, 2, "__gc metamethods are not available in scenarios");
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
 	return lua_gettop(L);
 }
 
@@ -439,6 +481,7 @@ int lsim_open_sandbox(lua_State *L)
 	lua_pushnil(L);
 	lua_setfield(L, -2, "loadfile");
 	wrap_field(L, "load", safe_load);
+	wrap_field(L, "setmetatable", safe_setmetatable);
 	lua_pushcfunction(L, safe_require);
 	lua_setfield(L, -2, "require");
 	lua_pushcfunction(L, det_pairs);

@@ -1,0 +1,10 @@
+-- waits inside nested pcall/xpcall, errors of every type
+local ok, e = pcall(function()
+	sim.wait(1)
+	local ok2 = xpcall(function() sim.wait("1ns") error({}) end, function(m) return m end)
+	error(setmetatable({}, {__tostring = function() return "obj" end}))
+end)
+sim.check(not ok, "outer pcall caught", tostring(e))
+pcall(error)
+pcall(error, nil)
+error(setmetatable({}, {__tostring = function() error("again") end}))
