@@ -1,33 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Event queue: a 4-ary min-heap of (time, seq, slot) nodes over a slab of event
- * slots.  Each slot remembers its heap position, so cancel is O(log n); slots
- * are recycled through a free list, so the hot path allocates nothing once the
- * slab has grown to the peak number of pending events.
+ * Discrete-event core: the sim and its clock, RNG streams, trace, statistics
+ * and attachments.  The event queue is in queue.c.
  */
-#include "sim/engine/engine.h"
+#include "sim/engine/engine_private.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct heap_node {
-	sim_time_t time;
-	uint64_t seq;
-	uint32_t slot;
-};
-
-struct event_slot {
-	eng_event_fn fn;
-	void *arg;
-	uint32_t heap_pos; /* HEAP_NONE when free */
-	uint32_t gen;
-	uint32_t next_free;
-};
-
-#define HEAP_NONE UINT32_MAX
-#define SLOT_NONE UINT32_MAX
 
 struct stat_node {
 	char *name;
@@ -40,32 +21,6 @@ struct attachment {
 	void (*destroy)(void *obj);
 };
 
-struct sim {
-	struct eng_sim_public pub; /* must stay first: eng_trace_on() reads it */
-	sim_time_t now;
-	uint64_t seed, run;
-	uint64_t next_seq;
-	uint64_t executed;
-	bool stop;
-
-	struct heap_node *heap;
-	uint32_t heap_len, heap_cap;
-	struct event_slot *slots;
-	uint32_t slots_len, slots_cap;
-	uint32_t free_head;
-
-	eng_trace_sink trace_sink;
-	void *trace_ctx;
-	struct eng_sha256 trace_hash;
-	uint64_t trace_records;
-
-	struct stat_node **stats;
-	size_t nstats, stats_cap;
-
-	struct attachment *att;
-	size_t natt, att_cap;
-};
-
 struct sim *eng_sim_new(uint64_t seed, uint64_t run)
 {
 	struct sim *sim = calloc(1, sizeof(*sim));
@@ -74,7 +29,7 @@ struct sim *eng_sim_new(uint64_t seed, uint64_t run)
 		return NULL;
 	sim->seed = seed;
 	sim->run = run;
-	sim->free_head = SLOT_NONE;
+	eng_queue_init(&sim->q);
 	eng_sha256_init(&sim->trace_hash);
 	return sim;
 }
@@ -95,8 +50,7 @@ void eng_sim_free(struct sim *sim)
 		free(sim->stats[i]);
 	}
 	free(sim->stats);
-	free(sim->heap);
-	free(sim->slots);
+	eng_queue_destroy(&sim->q);
 	free(sim);
 }
 
@@ -104,213 +58,8 @@ uint64_t eng_seed(const struct sim *sim) { return sim->seed; }
 uint64_t eng_run_number(const struct sim *sim) { return sim->run; }
 sim_time_t eng_now(const struct sim *sim) { return sim->now; }
 uint64_t eng_events_executed(const struct sim *sim) { return sim->executed; }
-size_t eng_queue_len(const struct sim *sim) { return sim->heap_len; }
 void eng_stop(struct sim *sim) { sim->stop = true; }
 bool eng_stopped(const struct sim *sim) { return sim->stop; }
-
-sim_time_t eng_next_time(const struct sim *sim)
-{
-	return sim->heap_len ? sim->heap[0].time : ENG_TIME_MAX;
-}
-
-/* ---- heap ---------------------------------------------------------------- */
-
-static inline bool node_before(const struct heap_node *a, const struct heap_node *b)
-{
-	return a->time < b->time || (a->time == b->time && a->seq < b->seq);
-}
-
-static inline void heap_place(struct sim *sim, uint32_t pos, struct heap_node n)
-{
-	sim->heap[pos] = n;
-	sim->slots[n.slot].heap_pos = pos;
-}
-
-static void heap_sift_up(struct sim *sim, uint32_t pos, struct heap_node n)
-{
-	while (pos > 0) {
-		uint32_t parent = (pos - 1) >> 2;
-
-		if (!node_before(&n, &sim->heap[parent]))
-			break;
-		heap_place(sim, pos, sim->heap[parent]);
-		pos = parent;
-	}
-	heap_place(sim, pos, n);
-}
-
-static void heap_sift_down(struct sim *sim, uint32_t pos, struct heap_node n)
-{
-	uint32_t len = sim->heap_len;
-
-	for (;;) {
-		uint32_t first = (pos << 2) + 1, best;
-
-		if (first >= len)
-			break;
-		best = first;
-		uint32_t end = first + 4 < len ? first + 4 : len;
-		for (uint32_t c = first + 1; c < end; c++)
-			if (node_before(&sim->heap[c], &sim->heap[best]))
-				best = c;
-		if (!node_before(&sim->heap[best], &n))
-			break;
-		heap_place(sim, pos, sim->heap[best]);
-		pos = best;
-	}
-	heap_place(sim, pos, n);
-}
-
-/* Remove the node at pos, keeping the heap property. */
-static void heap_remove(struct sim *sim, uint32_t pos)
-{
-	struct heap_node last = sim->heap[--sim->heap_len];
-
-	if (pos == sim->heap_len)
-		return;
-	if (pos > 0 && node_before(&last, &sim->heap[(pos - 1) >> 2]))
-		heap_sift_up(sim, pos, last);
-	else
-		heap_sift_down(sim, pos, last);
-}
-
-static int grow(void **p, uint32_t *cap, size_t elem)
-{
-	uint32_t ncap = *cap ? *cap * 2 : 256;
-	void *n;
-
-	if (ncap < *cap)
-		return -ENOMEM;
-	n = realloc(*p, (size_t)ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*p = n;
-	*cap = ncap;
-	return 0;
-}
-
-static uint32_t slot_alloc(struct sim *sim)
-{
-	uint32_t s = sim->free_head;
-
-	if (s != SLOT_NONE) {
-		sim->free_head = sim->slots[s].next_free;
-		return s;
-	}
-	if (sim->slots_len == sim->slots_cap &&
-	    grow((void **)&sim->slots, &sim->slots_cap, sizeof(*sim->slots)))
-		return SLOT_NONE;
-	s = sim->slots_len++;
-	sim->slots[s].gen = 1;
-	return s;
-}
-
-static void slot_free(struct sim *sim, uint32_t s)
-{
-	struct event_slot *e = &sim->slots[s];
-
-	e->heap_pos = HEAP_NONE;
-	e->gen++;
-	if (e->gen == 0)
-		e->gen = 1;
-	e->next_free = sim->free_head;
-	sim->free_head = s;
-}
-
-static inline eng_event_id make_id(uint32_t slot, uint32_t gen)
-{
-	return ((uint64_t)gen << 32) | ((uint64_t)slot + 1);
-}
-
-eng_event_id eng_schedule_at(struct sim *sim, sim_time_t at, eng_event_fn fn, void *arg)
-{
-	uint32_t s;
-
-	if (at < sim->now || !fn)
-		return 0;
-	if (sim->heap_len == sim->heap_cap &&
-	    grow((void **)&sim->heap, &sim->heap_cap, sizeof(*sim->heap)))
-		return 0;
-	s = slot_alloc(sim);
-	if (s == SLOT_NONE)
-		return 0;
-	sim->slots[s].fn = fn;
-	sim->slots[s].arg = arg;
-	sim->heap_len++;
-	heap_sift_up(sim, sim->heap_len - 1,
-		     (struct heap_node){ .time = at, .seq = sim->next_seq++, .slot = s });
-	return make_id(s, sim->slots[s].gen);
-}
-
-eng_event_id eng_schedule_in(struct sim *sim, sim_time_t delay, eng_event_fn fn, void *arg)
-{
-	if (delay > ENG_TIME_MAX - sim->now)
-		return 0;
-	return eng_schedule_at(sim, sim->now + delay, fn, arg);
-}
-
-static struct event_slot *lookup(const struct sim *sim, eng_event_id id)
-{
-	uint64_t slot1 = id & 0xffffffffu;
-	uint32_t gen = (uint32_t)(id >> 32);
-	struct event_slot *e;
-
-	if (slot1 == 0 || slot1 > sim->slots_len)
-		return NULL;
-	e = &sim->slots[slot1 - 1];
-	if (e->gen != gen || e->heap_pos == HEAP_NONE)
-		return NULL;
-	return e;
-}
-
-bool eng_pending(const struct sim *sim, eng_event_id id)
-{
-	return lookup(sim, id) != NULL;
-}
-
-int eng_cancel(struct sim *sim, eng_event_id id)
-{
-	struct event_slot *e = lookup(sim, id);
-
-	if (!e)
-		return -ENOENT;
-	heap_remove(sim, e->heap_pos);
-	slot_free(sim, (uint32_t)((id & 0xffffffffu) - 1));
-	return 0;
-}
-
-bool eng_step(struct sim *sim)
-{
-	struct heap_node top;
-	struct event_slot *e;
-	eng_event_fn fn;
-	void *arg;
-
-	if (!sim->heap_len)
-		return false;
-	top = sim->heap[0];
-	heap_remove(sim, 0);
-	e = &sim->slots[top.slot];
-	fn = e->fn;
-	arg = e->arg;
-	slot_free(sim, top.slot);
-	sim->now = top.time;
-	sim->executed++;
-	fn(sim, arg);
-	return true;
-}
-
-uint64_t eng_run_until(struct sim *sim, sim_time_t until)
-{
-	uint64_t start = sim->executed;
-
-	sim->stop = false;
-	while (!sim->stop && sim->heap_len && sim->heap[0].time <= until)
-		eng_step(sim);
-	if (!sim->stop && until != ENG_TIME_MAX && sim->now < until)
-		sim->now = until;
-	return sim->executed - start;
-}
 
 /* ---- RNG ----------------------------------------------------------------- */
 
@@ -361,17 +110,27 @@ uint64_t eng_rng_next(struct eng_rng *rng)
 	return r;
 }
 
+/*
+ * Lemire, "Fast random integer generation in an interval" (ACM TOMACS 2019):
+ * the high word of r * bound is uniform in [0, bound) once the low word is
+ * rejected below 2^64 mod bound.  That remainder, the only division, is
+ * computed only when the low word is below bound (probability bound / 2^64).
+ */
 uint64_t eng_rng_below(struct eng_rng *rng, uint64_t bound)
 {
-	uint64_t threshold, r;
+	__extension__ typedef unsigned __int128 u128;
+	u128 m;
 
 	if (bound == 0)
 		return 0;
-	threshold = (0 - bound) % bound; /* 2^64 mod bound */
-	do
-		r = eng_rng_next(rng);
-	while (r < threshold);
-	return r % bound;
+	m = (u128)eng_rng_next(rng) * bound;
+	if ((uint64_t)m < bound) {
+		uint64_t threshold = (0 - bound) % bound;
+
+		while ((uint64_t)m < threshold)
+			m = (u128)eng_rng_next(rng) * bound;
+	}
+	return (uint64_t)(m >> 64);
 }
 
 double eng_rng_unit(struct eng_rng *rng)

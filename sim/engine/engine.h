@@ -66,6 +66,24 @@ void eng_stop(struct sim *sim);
 bool eng_stopped(const struct sim *sim);
 uint64_t eng_events_executed(const struct sim *sim);
 
+/*
+ * Queue internals, for tests and tuning.  The queue is a ladder queue: far
+ * entries wait unsorted in the top, nearer ones in the buckets of up to 16
+ * rungs, the earliest in a sorted bottom.  A cancelled event's entry may stay
+ * queued (counted in `cancelled`) until it is reclaimed.
+ */
+struct eng_queue_info {
+	size_t top;	     /* entries in the unsorted far-future array */
+	size_t rung_entries; /* entries in rung buckets */
+	unsigned rungs;	     /* rungs in use */
+	size_t bottom;	     /* pending events in the sorted front */
+	size_t cancelled;    /* entries of cancelled events not yet reclaimed */
+};
+void eng_queue_info(const struct sim *sim, struct eng_queue_info *info);
+/* Walk the whole queue and check its invariants: 0, -EUCLEAN, or -ENOMEM.
+ * O(queued entries + slots); for tests. */
+int eng_queue_check(const struct sim *sim);
+
 /* ---- RNG: splitmix64-seeded xoshiro256** streams ------------------------ */
 struct eng_rng {
 	uint64_t s[4];

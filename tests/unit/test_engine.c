@@ -199,10 +199,499 @@ static void test_random_operations_match_reference_queue(void)
 		}
 		if (eng_queue_len(sim) != n)
 			mismatches++;
+		if (op % 1000 == 0 && eng_queue_check(sim) != 0)
+			mismatches++;
 	}
 	CU_ASSERT_EQUAL(mismatches, 0);
+	CU_ASSERT_EQUAL(eng_queue_check(sim), 0);
 	free(ref);
 	eng_sim_free(sim);
+}
+
+/* ---- ladder queue internals ---------------------------------------------- */
+
+/*
+ * Reference for the tests below: a binary min-heap of (time, seq, tag) with
+ * lazily deleted tags, simple enough to trust.
+ */
+struct ref_heap {
+	struct ref_ev *a;
+	size_t n, cap;
+};
+
+static bool ref_before(const struct ref_ev *x, const struct ref_ev *y)
+{
+	return x->t < y->t || (x->t == y->t && x->seq < y->seq);
+}
+
+static void ref_push(struct ref_heap *h, struct ref_ev x)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 1024;
+		h->a = realloc(h->a, h->cap * sizeof(*h->a));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h->a);
+	}
+	for (i = h->n++; i && ref_before(&x, &h->a[(i - 1) / 2]); i = (i - 1) / 2)
+		h->a[i] = h->a[(i - 1) / 2];
+	h->a[i] = x;
+}
+
+static struct ref_ev ref_pop(struct ref_heap *h)
+{
+	struct ref_ev top = h->a[0], x = h->a[--h->n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && ref_before(&h->a[c + 1], &h->a[c]))
+			c++;
+		if (!ref_before(&h->a[c], &x))
+			break;
+		h->a[i] = h->a[c];
+		i = c;
+	}
+	if (h->n)
+		h->a[i] = x;
+	return top;
+}
+
+/* Drives a sim and the reference together; counts every disagreement. */
+struct duo {
+	struct sim *sim;
+	struct diff_state d;
+	struct ref_heap ref;
+	eng_event_id *ids; /* by tag */
+	bool *gone;	   /* by tag: ran or cancelled */
+	sim_time_t *when;  /* by tag */
+	uint32_t ntags, cap;
+	uint64_t seq, live, bad;
+};
+
+static void duo_init(struct duo *u, uint32_t max_tags)
+{
+	memset(u, 0, sizeof(*u));
+	u->sim = eng_sim_new(3, 0);
+	u->cap = max_tags;
+	u->ids = calloc(max_tags + 1, sizeof(*u->ids));
+	u->gone = calloc(max_tags + 1, sizeof(*u->gone));
+	u->when = calloc(max_tags + 1, sizeof(*u->when));
+	CU_ASSERT_FATAL(u->sim && u->ids && u->gone && u->when);
+	CU_ASSERT_EQUAL_FATAL(eng_attach(u->sim, "diff", &u->d, NULL), 0);
+}
+
+static void duo_free(struct duo *u)
+{
+	CU_ASSERT_EQUAL(u->bad, 0);
+	eng_sim_free(u->sim);
+	free(u->ref.a);
+	free(u->ids);
+	free(u->gone);
+	free(u->when);
+}
+
+/* Schedule at absolute time t; returns the tag. */
+static uint32_t duo_at(struct duo *u, sim_time_t t)
+{
+	uint32_t tag = ++u->ntags;
+
+	CU_ASSERT_FATAL(tag <= u->cap);
+	u->ids[tag] = eng_schedule_at(u->sim, t, diff_fire, (void *)(uintptr_t)tag);
+	u->when[tag] = t;
+	if (!u->ids[tag]) {
+		u->bad++;
+		u->gone[tag] = true;
+		return tag;
+	}
+	ref_push(&u->ref, (struct ref_ev){ t, u->seq++, tag, u->ids[tag] });
+	u->live++;
+	return tag;
+}
+
+static void duo_cancel(struct duo *u, uint32_t tag)
+{
+	int rc = eng_cancel(u->sim, u->ids[tag]);
+
+	if (rc != (u->gone[tag] ? -ENOENT : 0))
+		u->bad++;
+	if (!u->gone[tag]) {
+		u->gone[tag] = true;
+		u->live--;
+	}
+	if (eng_pending(u->sim, u->ids[tag]))
+		u->bad++;
+}
+
+/* Run one event; it must be the reference's earliest live one. */
+static void duo_step(struct duo *u)
+{
+	struct ref_ev e;
+
+	if (!u->live) {
+		if (eng_step(u->sim))
+			u->bad++;
+		return;
+	}
+	do
+		e = ref_pop(&u->ref);
+	while (u->gone[e.tag]);
+	if (eng_next_time(u->sim) != e.t || !eng_step(u->sim) || u->d.last_tag != e.tag ||
+	    eng_now(u->sim) != e.t)
+		u->bad++;
+	u->gone[e.tag] = true;
+	u->live--;
+}
+
+static void duo_drain(struct duo *u)
+{
+	while (u->live)
+		duo_step(u);
+	if (eng_step(u->sim) || eng_queue_len(u->sim) != 0 || eng_queue_check(u->sim) != 0)
+		u->bad++;
+}
+
+static void duo_check(struct duo *u)
+{
+	if (eng_queue_len(u->sim) != u->live || eng_queue_check(u->sim) != 0)
+		u->bad++;
+}
+
+static void test_crowded_top_becomes_rung_and_runs_in_order(void)
+{
+	struct duo u;
+	struct eng_rng r;
+	struct eng_queue_info qi;
+
+	/* the first event is sorted at once; all later ones are later, so they
+	 * wait in the top until it has run */
+	duo_init(&u, 5000);
+	eng_rng_seed(&r, 1);
+	duo_at(&u, 1);
+	for (int i = 0; i < 4000; i++)
+		duo_at(&u, 2 + eng_rng_below(&r, ENG_US(10)));
+	eng_queue_info(u.sim, &qi);
+	CU_ASSERT_EQUAL(qi.top, 4000);
+	CU_ASSERT_EQUAL(qi.rungs, 0);
+	duo_step(&u);
+	eng_queue_info(u.sim, &qi);
+	CU_ASSERT(qi.rungs >= 1);
+	CU_ASSERT(qi.rung_entries > 3000);
+	CU_ASSERT_EQUAL(qi.top + qi.rung_entries + qi.bottom, eng_queue_len(u.sim));
+	duo_check(&u);
+	duo_drain(&u);
+	duo_free(&u);
+}
+
+static void test_crowded_bucket_splits_into_finer_rung(void)
+{
+	struct duo u;
+	struct eng_queue_info qi;
+	unsigned max_rungs = 0;
+
+	/* 600 events within 600 ps among 100 spread over 100 us: the first bucket
+	 * of rung 0 is crowded and must be split, several times over */
+	duo_init(&u, 1000);
+	for (int i = 0; i < 100; i++)
+		duo_at(&u, ENG_US(1) * (uint64_t)i);
+	for (int i = 0; i < 600; i++)
+		duo_at(&u, 1000 + (uint64_t)(i * 7919) % 600);
+	while (u.live) {
+		eng_queue_info(u.sim, &qi);
+		if (qi.rungs > max_rungs)
+			max_rungs = qi.rungs;
+		duo_check(&u);
+		duo_step(&u);
+	}
+	CU_ASSERT(max_rungs >= 2);
+	duo_drain(&u);
+	duo_free(&u);
+}
+
+static void test_crowded_bottom_becomes_rung(void)
+{
+	struct duo u;
+	struct eng_queue_info qi;
+	size_t max_bottom = 0;
+	unsigned rungs_before;
+
+	/* a built rung 0, then many inserts just after now: they land in the
+	 * bottom, which must not grow without bound */
+	duo_init(&u, 5000);
+	for (int i = 0; i < 1000; i++)
+		duo_at(&u, ENG_NS(1) * (uint64_t)(i + 1) * 1000);
+	duo_step(&u);
+	eng_queue_info(u.sim, &qi);
+	rungs_before = qi.rungs;
+	for (int i = 0; i < 2000; i++) {
+		duo_at(&u, eng_now(u.sim) + 1 + (uint64_t)(i * 37) % 500);
+		eng_queue_info(u.sim, &qi);
+		if (qi.bottom > max_bottom)
+			max_bottom = qi.bottom;
+	}
+	eng_queue_info(u.sim, &qi);
+	CU_ASSERT(qi.rungs > rungs_before);
+	CU_ASSERT(max_bottom <= 256);
+	duo_check(&u);
+	/* ever earlier times: each split leaves a rung the next inserts precede */
+	for (int i = 0; i < 1000; i++) {
+		duo_at(&u, eng_now(u.sim) + 20000 - (uint64_t)i * 19);
+		eng_queue_info(u.sim, &qi);
+		if (qi.bottom > max_bottom)
+			max_bottom = qi.bottom;
+	}
+	CU_ASSERT(max_bottom <= 256);
+	duo_check(&u);
+	duo_drain(&u);
+	duo_free(&u);
+}
+
+static void test_cancel_below_a_rung_just_split_from_the_bottom(void)
+{
+	struct duo u;
+	struct eng_queue_info qi;
+	uint32_t early, in_rung;
+
+	/* a bottom of 128 events, then one earlier than all: the bottom becomes a
+	 * rung and the early event alone stays in the bottom */
+	duo_init(&u, 1000);
+	duo_at(&u, 1000);
+	for (int i = 0; i < 127; i++)
+		duo_at(&u, 500 + (uint64_t)i);
+	in_rung = u.ntags;
+	early = duo_at(&u, 100);
+	eng_queue_info(u.sim, &qi);
+	CU_ASSERT_EQUAL(qi.bottom, 1);
+	CU_ASSERT_EQUAL(qi.rungs, 1);
+	duo_cancel(&u, in_rung);
+	duo_cancel(&u, early);
+	duo_check(&u);
+	CU_ASSERT_EQUAL(eng_next_time(u.sim), 500);
+	duo_drain(&u);
+	duo_free(&u);
+}
+
+static void test_bottom_reuses_its_array_when_appends_reach_the_end(void)
+{
+	struct duo u;
+
+	/* equal times cannot be split into a rung: they stay in the bottom, whose
+	 * head advances as events run while appends reach the array's end */
+	duo_init(&u, 1000);
+	for (int i = 0; i < 200; i++)
+		duo_at(&u, ENG_NS(1));
+	for (int i = 0; i < 100; i++)
+		duo_step(&u);
+	for (int i = 0; i < 300; i++)
+		duo_at(&u, ENG_NS(1));
+	duo_check(&u);
+	duo_drain(&u);
+	duo_free(&u);
+}
+
+static void test_many_equal_times_run_in_scheduling_order(void)
+{
+	struct duo u;
+
+	/* more equal times than any bucket or sort threshold, amid other times */
+	duo_init(&u, 3000);
+	for (int i = 0; i < 1500; i++) {
+		duo_at(&u, ENG_NS(100));
+		if (i % 3 == 0)
+			duo_at(&u, ENG_NS(100) + (uint64_t)(i % 7) - 3);
+	}
+	duo_check(&u);
+	duo_drain(&u);
+	duo_free(&u);
+}
+
+static void test_times_near_time_max_run_in_order(void)
+{
+	struct duo u;
+	struct eng_rng r;
+
+	duo_init(&u, 3000);
+	eng_rng_seed(&r, 2);
+	/* a crowded top at the end of time: rung 0 must not reach past it */
+	duo_at(&u, ENG_TIME_MAX - 5000);
+	for (int i = 0; i < 300; i++)
+		duo_at(&u, ENG_TIME_MAX - eng_rng_below(&r, 3000));
+	duo_step(&u);
+	duo_check(&u);
+	while (u.live)
+		duo_step(&u);
+	eng_sim_free(u.sim);
+	u.sim = eng_sim_new(3, 0);
+	CU_ASSERT_EQUAL_FATAL(eng_attach(u.sim, "diff", &u.d, NULL), 0);
+
+	duo_at(&u, ENG_TIME_MAX);
+	duo_at(&u, ENG_TIME_MAX - 1);
+	duo_at(&u, 5);
+	for (int i = 0; i < 1000; i++) /* spread over the whole range, and crowded at the end */
+		duo_at(&u, i % 2 ? eng_rng_next(&r) : ENG_TIME_MAX - eng_rng_below(&r, 3000));
+	duo_at(&u, ENG_TIME_MAX);
+	duo_check(&u);
+	while (u.live > 500)
+		duo_step(&u);
+	/* keep scheduling while time is close to the end */
+	for (int i = 0; i < 500; i++)
+		duo_at(&u, eng_now(u.sim) + eng_rng_below(&r, ENG_TIME_MAX - eng_now(u.sim) + 1));
+	duo_check(&u);
+	duo_drain(&u);
+	CU_ASSERT_EQUAL(eng_now(u.sim), ENG_TIME_MAX);
+	CU_ASSERT_EQUAL(eng_schedule_in(u.sim, 1, diff_fire, NULL), 0);
+	CU_ASSERT_NOT_EQUAL(eng_schedule_in(u.sim, 0, diff_fire, NULL), 0);
+	CU_ASSERT(eng_step(u.sim));
+	duo_free(&u);
+}
+
+static void test_cancel_in_top_rung_and_bottom(void)
+{
+	struct duo u;
+	struct eng_queue_info a, b;
+	uint32_t in_top, in_rung = 900, in_bottom;
+
+	/* rung 0 over [0, 1 us), the bottom at its start, one event far away */
+	duo_init(&u, 3000);
+	for (int i = 0; i < 1000; i++)
+		duo_at(&u, (uint64_t)i * 1000);
+	duo_step(&u); /* builds rung 0 and fills the bottom */
+	in_top = duo_at(&u, ENG_S(1));
+	in_bottom = 2; /* the earliest pending event: the bottom's head */
+	CU_ASSERT_EQUAL(eng_next_time(u.sim), u.when[in_bottom]);
+	eng_queue_info(u.sim, &a);
+	CU_ASSERT(a.top >= 1 && a.rungs >= 1 && a.rung_entries >= 1 && a.bottom >= 1);
+	CU_ASSERT_EQUAL(a.cancelled, 0);
+
+	duo_cancel(&u, in_bottom); /* removed from the bottom at once */
+	eng_queue_info(u.sim, &b);
+	CU_ASSERT_EQUAL(b.cancelled, 0);
+	CU_ASSERT_EQUAL(eng_next_time(u.sim), u.when[in_bottom + 1]);
+	duo_cancel(&u, in_top); /* entries stay queued, to be reclaimed later */
+	duo_cancel(&u, in_rung);
+	eng_queue_info(u.sim, &b);
+	CU_ASSERT_EQUAL(b.cancelled, 2);
+	CU_ASSERT_EQUAL(b.top, a.top);
+	CU_ASSERT_EQUAL(eng_queue_len(u.sim), 1000 - 1 - 3 + 1);
+	duo_check(&u);
+	duo_cancel(&u, in_top); /* again: -ENOENT */
+	duo_cancel(&u, in_rung);
+	duo_cancel(&u, in_bottom);
+	duo_cancel(&u, 1); /* ran */
+	duo_check(&u);
+	duo_drain(&u);
+	eng_queue_info(u.sim, &b);
+	CU_ASSERT_EQUAL(b.cancelled, 0);
+	duo_free(&u);
+}
+
+static void test_rearmed_timers_do_not_pile_up(void)
+{
+	struct duo u;
+	struct eng_queue_info qi;
+	size_t max_cancelled = 0;
+	uint32_t timer[16] = { 0 };
+
+	/* the classic timeout pattern: far timers cancelled and re-armed on every
+	 * event; their cancelled entries must be reclaimed */
+	duo_init(&u, 250000);
+	for (int i = 0; i < 16; i++)
+		timer[i] = duo_at(&u, ENG_MS(1) + (uint64_t)i);
+	for (int i = 0; i < 200; i++)
+		duo_at(&u, ENG_NS(1) * (uint64_t)i);
+	for (int i = 0; i < 100000; i++) {
+		uint32_t k = (uint32_t)i % 16;
+
+		duo_cancel(&u, timer[k]);
+		timer[k] = duo_at(&u, eng_now(u.sim) + ENG_MS(1) + k);
+		if (i % 2 == 0) {
+			duo_step(&u);
+			duo_at(&u, eng_now(u.sim) + ENG_NS(200));
+		}
+		eng_queue_info(u.sim, &qi);
+		if (qi.cancelled > max_cancelled)
+			max_cancelled = qi.cancelled;
+		if (i % 4999 == 0)
+			duo_check(&u);
+	}
+	CU_ASSERT(max_cancelled > 0);
+	CU_ASSERT(max_cancelled <= 2 * (1024 + eng_queue_len(u.sim)));
+	duo_check(&u);
+	duo_drain(&u);
+	duo_free(&u);
+}
+
+/*
+ * Randomised differential test over many time distributions (tiny and huge
+ * delays, equal times, decreasing times, times near ENG_TIME_MAX, re-armed
+ * timers), with the queue's invariants checked as it goes.
+ */
+static void test_mixed_distributions_match_reference_heap(void)
+{
+	struct duo u;
+	struct eng_rng r;
+	int mode = 0, target = 100;
+
+	duo_init(&u, 400000);
+	eng_rng_seed(&r, 777);
+	for (int op = 0; op < 300000; op++) {
+		sim_time_t now = eng_now(u.sim), d;
+		uint64_t x = eng_rng_below(&r, 100);
+
+		if (op % 15000 == 0) {
+			mode = (int)eng_rng_below(&r, 9);
+			target = 1 + (int)eng_rng_below(&r, 3000);
+		}
+		if (x < (u.live < (uint64_t)target ? 60u : 30u)) {
+			switch (mode) {
+			case 0: d = eng_rng_below(&r, 64); break;
+			case 1: d = 1 + eng_rng_below(&r, 2000000); break;
+			case 2: d = x & 1 ? eng_rng_below(&r, 100) : eng_rng_below(&r, ENG_S(10)); break;
+			case 3: d = x % 5 ? eng_rng_below(&r, 1000) : ENG_TIME_MAX - now - eng_rng_below(&r, 9); break;
+			case 4: d = 0; break;
+			case 5: d = eng_rng_below(&r, (uint64_t)1 << eng_rng_below(&r, 64)); break;
+			case 6: d = 1000000 - (uint64_t)(op % 1000000); break; /* before everything */
+			case 7: d = eng_rng_below(&r, 3) * 1000; break;
+			default: d = ENG_MS(1) + eng_rng_below(&r, 1000); break;
+			}
+			duo_at(&u, d > ENG_TIME_MAX - now ? ENG_TIME_MAX : now + d);
+		} else if (x < 75 && u.ntags) {
+			/* cancel a recent or a random tag, live or not */
+			uint32_t back = (uint32_t)eng_rng_below(&r, 8);
+			uint32_t tag = mode == 8 && back < u.ntags ? u.ntags - back
+							      : 1 + (uint32_t)eng_rng_below(&r, u.ntags);
+
+			duo_cancel(&u, tag);
+		} else {
+			duo_step(&u);
+		}
+		if (op % 97 == 0)
+			duo_check(&u);
+	}
+	duo_drain(&u);
+	duo_free(&u);
+}
+
+static void test_handle_stays_stale_after_slot_reuse(void)
+{
+	struct duo u;
+	uint32_t a, b;
+
+	duo_init(&u, 100);
+	a = duo_at(&u, 10);
+	duo_step(&u);
+	CU_ASSERT_FALSE(eng_pending(u.sim, u.ids[a]));
+	b = duo_at(&u, 20); /* likely the same slot */
+	CU_ASSERT_NOT_EQUAL(u.ids[a], u.ids[b]);
+	duo_cancel(&u, a);
+	CU_ASSERT(eng_pending(u.sim, u.ids[b]));
+	CU_ASSERT_EQUAL(eng_cancel(u.sim, u.ids[a] ^ ((uint64_t)1 << 40)), -ENOENT);
+	CU_ASSERT_EQUAL(eng_cancel(u.sim, (uint64_t)1 << 32), -ENOENT); /* slot never used */
+	duo_drain(&u);
+	duo_free(&u);
 }
 
 static void test_rng_streams_reproducible_and_independent(void)
@@ -244,8 +733,28 @@ static void test_rng_below_is_in_range_and_roughly_uniform(void)
 	for (int i = 0; i < 10; i++)
 		CU_ASSERT(bins[i] > 9500 && bins[i] < 10500);
 	CU_ASSERT_EQUAL(eng_rng_below(&r, 0), 0);
+	CU_ASSERT_EQUAL(eng_rng_below(&r, 1), 0);
 	double u = eng_rng_unit(&r);
 	CU_ASSERT(u >= 0.0 && u < 1.0);
+}
+
+/* A bound just above 2^63 rejects almost half the raw draws: the results must
+ * still be in range and reach both halves. */
+static void test_rng_below_huge_bound(void)
+{
+	struct eng_rng r;
+	uint64_t bound = ((uint64_t)1 << 63) + 12345, high = 0;
+
+	eng_rng_seed(&r, 5);
+	for (int i = 0; i < 10000; i++) {
+		uint64_t v = eng_rng_below(&r, bound);
+
+		CU_ASSERT_FATAL(v < bound);
+		high += v >= bound / 2;
+	}
+	CU_ASSERT(high > 4500 && high < 5500);
+	for (int i = 0; i < 1000; i++)
+		CU_ASSERT_FATAL(eng_rng_below(&r, UINT64_MAX) < UINT64_MAX);
 }
 
 /* Known-answer: xoshiro256** seeded by splitmix64(0) must not drift between builds. */
@@ -278,7 +787,7 @@ static void test_two_sims_do_not_interfere(void)
 	eng_schedule_at(a, 0, chain_fire, &ca);
 	eng_schedule_at(b, 3, chain_fire, &cb);
 	/* interleave the two */
-	while (eng_step(a) | eng_step(b))
+	while ((int)eng_step(a) | (int)eng_step(b)) /* step both every time */
 		;
 	CU_ASSERT_EQUAL(ca.fired, 100);
 	CU_ASSERT_EQUAL(cb.fired, 50);
@@ -398,8 +907,20 @@ CU_MAIN("engine",
 	CU_TEST_ENTRY(test_run_until_stops_at_bound_and_advances_time),
 	CU_TEST_ENTRY(test_stop_halts_run),
 	CU_TEST_ENTRY(test_random_operations_match_reference_queue),
+	CU_TEST_ENTRY(test_crowded_top_becomes_rung_and_runs_in_order),
+	CU_TEST_ENTRY(test_crowded_bucket_splits_into_finer_rung),
+	CU_TEST_ENTRY(test_crowded_bottom_becomes_rung),
+	CU_TEST_ENTRY(test_cancel_below_a_rung_just_split_from_the_bottom),
+	CU_TEST_ENTRY(test_bottom_reuses_its_array_when_appends_reach_the_end),
+	CU_TEST_ENTRY(test_many_equal_times_run_in_scheduling_order),
+	CU_TEST_ENTRY(test_times_near_time_max_run_in_order),
+	CU_TEST_ENTRY(test_cancel_in_top_rung_and_bottom),
+	CU_TEST_ENTRY(test_rearmed_timers_do_not_pile_up),
+	CU_TEST_ENTRY(test_mixed_distributions_match_reference_heap),
+	CU_TEST_ENTRY(test_handle_stays_stale_after_slot_reuse),
 	CU_TEST_ENTRY(test_rng_streams_reproducible_and_independent),
 	CU_TEST_ENTRY(test_rng_below_is_in_range_and_roughly_uniform),
+	CU_TEST_ENTRY(test_rng_below_huge_bound),
 	CU_TEST_ENTRY(test_rng_known_answer),
 	CU_TEST_ENTRY(test_two_sims_do_not_interfere),
 	CU_TEST_ENTRY(test_sha256_known_answers),
