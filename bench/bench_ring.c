@@ -7,7 +7,14 @@
  *   RESULT ring.ns_per_buf.<split|packed>.<obs_on|obs_off> <ns>         (1 descriptor)
  *   RESULT ring.ns_per_buf.<split|packed>.<obs_on|obs_off>.chain4 <ns>  (4-descriptor chain)
  *   RESULT ring.ns_per_desc.<split|packed>.<obs_on|obs_off>.chain4 <ns>
- * An optional argument scales the number of buffers.
+ *
+ * Arguments: [scale [filter...]].  scale multiplies the number of buffers.
+ * Filters pick configurations: split, packed, obs_off, obs_on, 1, 4 (none of
+ * a kind means all of it), e.g. `bench_ring 0.1 split obs_off 1` for one
+ * callgrind run.  `accessor` (alone, or with `plain` for both) runs over a
+ * pass-through accessor wrapping the plain one, as a DMA accessor would be:
+ * the engines then make one accessor call per ring access instead of using
+ * the plain memory directly (keys get a `.accessor` suffix).
  */
 #include "sim/virtio_ring/virtio_ring.h"
 
@@ -30,7 +37,8 @@ static double wall_seconds(void)
 struct bench {
 	uint8_t *mem;
 	struct vq_plain_mem pm;
-	struct vq_mem m;
+	struct vq_mem plain; /* the plain accessor */
+	struct vq_mem m;     /* what the engines use: plain, or a wrapper around it */
 	struct vq_config cfg;
 	struct vq_drv *drv;
 	struct vq_dev *dev;
@@ -38,7 +46,22 @@ struct bench {
 	uint64_t buf;
 };
 
-static int setup(struct bench *b, bool packed, bool observe)
+/* A pass-through accessor: the engines cannot see plain memory behind it. */
+static int wrap_read(void *ctx, uint64_t addr, void *dst, uint32_t len)
+{
+	const struct vq_mem *m = ctx;
+
+	return m->read(m->ctx, addr, dst, len);
+}
+
+static int wrap_write(void *ctx, uint64_t addr, const void *src, uint32_t len)
+{
+	const struct vq_mem *m = ctx;
+
+	return m->write(m->ctx, addr, src, len);
+}
+
+static int setup(struct bench *b, bool packed, bool observe, bool wrapped)
 {
 	uint64_t end;
 
@@ -52,7 +75,14 @@ static int setup(struct bench *b, bool packed, bool observe)
 	if (!b->mem)
 		return -1;
 	vq_plain_mem_init(&b->pm, b->mem, 0x10000, b->buf - 0x10000 + 65536);
-	b->m = vq_plain_mem_accessor(&b->pm);
+	b->plain = vq_plain_mem_accessor(&b->pm);
+	if (wrapped) {
+		b->m.read = wrap_read;
+		b->m.write = wrap_write;
+		b->m.ctx = &b->plain;
+	} else {
+		b->m = b->plain;
+	}
 	if (vq_drv_create(&b->drv, &b->cfg, &b->m, NULL) ||
 	    vq_dev_create(&b->dev, &b->cfg, &b->m, NULL))
 		return -1;
@@ -104,7 +134,7 @@ static int batch(struct bench *b, const struct vq_seg *sg, uint32_t nseg, struct
 	return n;
 }
 
-static double run(bool packed, bool observe, uint32_t nseg, uint64_t bufs)
+static double run(bool packed, bool observe, bool wrapped, uint32_t nseg, uint64_t bufs)
 {
 	struct bench b;
 	struct vq_seg sg[4], dseg[4];
@@ -112,7 +142,7 @@ static double run(bool packed, bool observe, uint32_t nseg, uint64_t bufs)
 	double t0, t1;
 	uint64_t done = 0;
 
-	if (setup(&b, packed, observe)) {
+	if (setup(&b, packed, observe, wrapped)) {
 		fprintf(stderr, "bench_ring: setup failed\n");
 		exit(3);
 	}
@@ -145,30 +175,78 @@ static double run(bool packed, bool observe, uint32_t nseg, uint64_t bufs)
 	return (t1 - t0) * 1e9 / (double)done;
 }
 
+/* Which configurations to run: bit i of a mask is value i of that kind. */
+struct pick {
+	unsigned layout; /* bit 0 split, bit 1 packed */
+	unsigned obs;    /* bit 0 off, bit 1 on */
+	unsigned segs;   /* bit 0 one descriptor, bit 1 four */
+	unsigned via;    /* bit 0 plain accessor, bit 1 pass-through accessor */
+};
+
+static int parse_filters(struct pick *pk, int argc, char **argv)
+{
+	static const char *const words[] = { "split", "packed", "obs_off", "obs_on", "1", "4",
+					     "plain", "accessor" };
+	unsigned *kind[] = { &pk->layout, &pk->obs, &pk->segs, &pk->via };
+
+	memset(pk, 0, sizeof(*pk));
+	for (int i = 2; i < argc; i++) {
+		unsigned w = 0;
+
+		while (w < 8 && strcmp(argv[i], words[w]) != 0)
+			w++;
+		if (w == 8) {
+			fprintf(stderr, "bench_ring: unknown filter '%s'\n", argv[i]);
+			return -1;
+		}
+		*kind[w / 2] |= 1u << (w % 2);
+	}
+	for (int k = 0; k < 3; k++)
+		if (!*kind[k])
+			*kind[k] = 3;
+	if (!pk->via)
+		pk->via = 1; /* the pass-through accessor only when asked for */
+	return 0;
+}
+
+/* Run one configuration and print its lines. */
+static void measure(bool packed, bool observe, bool wrapped, uint32_t nseg, uint64_t bufs)
+{
+	const char *layout = packed ? "packed" : "split", *obs = observe ? "obs_on" : "obs_off";
+	const char *sfx = wrapped ? ".accessor" : "";
+	const char *what = wrapped ? " (pass-through accessor)" : "";
+	double ns = run(packed, observe, wrapped, nseg, nseg == 1 ? bufs : bufs / 2);
+
+	if (nseg == 1) {
+		printf("  %-6s observer %-3s: %6.1f ns/buffer (1 desc)%s\n", layout,
+		       observe ? "on" : "off", ns, what);
+		printf("RESULT ring.ns_per_buf.%s.%s%s %.1f\n", layout, obs, sfx, ns);
+		return;
+	}
+	printf("  %-6s observer %-3s: %6.1f ns/buffer (4-desc chain, %.1f ns/desc)%s\n", layout,
+	       observe ? "on" : "off", ns, ns / nseg, what);
+	printf("RESULT ring.ns_per_buf.%s.%s.chain4%s %.1f\n", layout, obs, sfx, ns);
+	printf("RESULT ring.ns_per_desc.%s.%s.chain4%s %.1f\n", layout, obs, sfx, ns / nseg);
+}
+
 int main(int argc, char **argv)
 {
 	double scale = argc > 1 ? atof(argv[1]) : 1.0;
 	uint64_t bufs = (uint64_t)(4e6 * scale);
+	struct pick pk;
 
+	if (parse_filters(&pk, argc, argv))
+		return 2;
 	if (bufs < BATCH)
 		bufs = BATCH;
 	printf("ring round trip (add, fetch, used, collect), batches of %d, queue %d, EVENT_IDX\n",
 	       BATCH, NUM);
-	for (int p = 0; p < 2; p++) {
-		const char *layout = p ? "packed" : "split";
-
-		for (int o = 0; o < 2; o++) {
-			const char *obs = o ? "obs_on" : "obs_off";
-			double one = run(p, o, 1, bufs);
-			double four = run(p, o, 4, bufs / 2);
-
-			printf("  %-6s observer %-3s: %6.1f ns/buffer (1 desc), %6.1f ns/buffer "
-			       "(4-desc chain, %.1f ns/desc)\n",
-			       layout, o ? "on" : "off", one, four, four / 4);
-			printf("RESULT ring.ns_per_buf.%s.%s %.1f\n", layout, obs, one);
-			printf("RESULT ring.ns_per_buf.%s.%s.chain4 %.1f\n", layout, obs, four);
-			printf("RESULT ring.ns_per_desc.%s.%s.chain4 %.1f\n", layout, obs, four / 4);
-		}
-	}
+	for (unsigned v = 0; v < 2; v++)
+		for (unsigned p = 0; p < 2; p++)
+			for (unsigned o = 0; o < 2; o++)
+				for (unsigned s = 0; s < 2; s++)
+					if ((pk.via >> v & 1) && (pk.layout >> p & 1) &&
+					    (pk.obs >> o & 1) && (pk.segs >> s & 1))
+						measure(p, o, v, s ? 4 : 1, bufs);
 	return 0;
 }

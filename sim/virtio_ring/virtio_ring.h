@@ -125,12 +125,23 @@ struct vq_mem {
 	void *ctx;
 };
 
-/* Plain host memory seen at bus address `addr`, `size` bytes, bounds-checked. */
+/*
+ * Plain host memory seen at bus address `addr`, `size` bytes, bounds-checked.
+ *
+ * Fast path: the engines recognise this accessor (by its callbacks).  When a
+ * queue's three ring areas lie inside pm, vq_drv_create / vq_dev_create check
+ * those bounds once and the engine then reaches the ring areas through host
+ * pointers instead of one accessor call per access: same bytes, same order,
+ * same observer reports, and reads/writes still count one per access the
+ * accessor would have seen.  Buffers and indirect tables still go through the
+ * accessor.  So keep base, addr and size unchanged while engines use pm.
+ * Any other accessor (a DMA accessor, a wrapper) takes the accessor path.
+ */
 struct vq_plain_mem {
 	uint8_t *base;
 	uint64_t addr;
 	uint64_t size;
-	uint64_t reads, writes; /* accessor calls, for tests and benchmarks */
+	uint64_t reads, writes; /* accesses (calls or direct), for tests and benchmarks */
 };
 void vq_plain_mem_init(struct vq_plain_mem *pm, void *base, uint64_t addr, uint64_t size);
 /* An accessor over pm (pm must outlive the users of the accessor). */

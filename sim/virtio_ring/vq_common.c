@@ -65,6 +65,44 @@ struct vq_mem vq_plain_mem_accessor(struct vq_plain_mem *pm)
 	return m;
 }
 
+/* Host address of [addr, addr + len) when it lies inside pm, else NULL. */
+static uint8_t *plain_span(const struct vq_plain_mem *pm, uint64_t addr, uint64_t len)
+{
+	if (len > UINT32_MAX || plain_check(pm, addr, (uint32_t)len))
+		return NULL;
+	return pm->base + (addr - pm->addr);
+}
+
+void vq_io_init(struct vq_io *io, const struct vq_mem *mem, const struct vq_config *cfg,
+		enum vq_actor actor)
+{
+	/* the plain accessor is known by its callbacks: its ctx is the vq_plain_mem */
+	struct vq_plain_mem *pm =
+		mem->read == plain_read && mem->write == plain_write ? mem->ctx : NULL;
+	const uint64_t len[3] = { vq_desc_area_size(cfg), vq_driver_area_size(cfg),
+				  vq_device_area_size(cfg) };
+
+	io->mem = *mem;
+	io->actor = actor;
+	io->addr[VQ_AREA_DESC] = cfg->desc_addr;
+	io->addr[VQ_AREA_DRV] = cfg->driver_addr;
+	io->addr[VQ_AREA_DEV] = cfg->device_addr;
+	io->pm = NULL;
+	for (int i = 0; i < 3; i++)
+		io->host[i] = pm && pm->base ? plain_span(pm, io->addr[i], len[i]) : NULL;
+	/* all or nothing: one test per access picks the path */
+	if (io->host[0] && io->host[1] && io->host[2])
+		io->pm = pm;
+}
+
+void vq_io_report(const struct vq_io *io, enum vq_kind kind, bool write, uint64_t addr,
+		  uint32_t len, const void *data, int32_t chain)
+{
+	struct vq_access a = { io->actor, kind, write, addr, len, data, chain };
+
+	vq_obs_access(io->obs, &a);
+}
+
 /* ---- Layout ----------------------------------------------------------------- */
 int vq_config_check(const struct vq_config *cfg)
 {

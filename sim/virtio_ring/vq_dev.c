@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int vq_dev_bad(struct vq_dev *d, enum vq_violation v)
+VQ_COLD void vq_dev_latch(struct vq_dev *d, enum vq_violation v)
 {
 	if (!d->broken) {
 		d->broken = true;
 		d->violation = v;
 	}
-	return -EIO;
 }
 
 void vq_dev_warn(struct vq_dev *d, enum vq_violation v)
@@ -67,20 +66,16 @@ int vq_dev_create(struct vq_dev **out, const struct vq_config *cfg, const struct
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->mem = *mem;
+	vq_io_init(&d->io, mem, cfg, VQ_ACTOR_DEVICE);
 	d->num = cfg->num;
 	d->packed = vq_cfg_packed(cfg);
 	d->event_idx = vq_feat(cfg->features, VIRTIO_RING_F_EVENT_IDX);
 	d->indirect = vq_feat(cfg->features, VIRTIO_RING_F_INDIRECT_DESC);
 	d->in_order = vq_feat(cfg->features, VIRTIO_F_IN_ORDER);
-	d->desc = cfg->desc_addr;
-	d->drv_area = cfg->driver_addr;
-	d->dev_area = cfg->device_addr;
 	d->fifo = calloc(d->num, sizeof(*d->fifo));
 	d->stage = calloc(d->num, sizeof(*d->stage));
 	d->scratch = calloc(d->num, 16);
-	d->epos = calloc(d->num, sizeof(*d->epos));
-	if (!d->fifo || !d->stage || !d->scratch || !d->epos) {
+	if (!d->fifo || !d->stage || !d->scratch) {
 		vq_dev_free(d);
 		return -ENOMEM;
 	}
@@ -96,14 +91,13 @@ void vq_dev_free(struct vq_dev *d)
 	free(d->fifo);
 	free(d->stage);
 	free(d->scratch);
-	free(d->epos);
 	free(d->ind);
 	free(d);
 }
 
 void vq_dev_set_observer(struct vq_dev *d, struct vq_obs *obs)
 {
-	d->obs = obs;
+	d->io.obs = obs;
 }
 
 void vq_dev_reset(struct vq_dev *d, const struct vq_state *start)
@@ -158,22 +152,9 @@ int vq_dev_read_table(struct vq_dev *d, uint64_t addr, uint32_t len, int32_t cha
 		d->ind_cap = len;
 	}
 	/* one accessor call for the whole table */
-	if (vq_rd(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_INDIRECT, addr, d->ind, len, chain))
+	if (vq_rd(&d->io.mem, d->io.obs, VQ_ACTOR_DEVICE, VQ_K_INDIRECT, addr, d->ind, len, chain))
 		return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
 	return 0;
-}
-
-void vq_dev_fifo_push(struct vq_dev *d, const struct vq_chain *c)
-{
-	d->inflight++;
-	if (d->in_order) {
-		struct vq_dev_fifo *f = &d->fifo[vq_ring_add(d->fifo_head, d->fifo_n, d->num)];
-
-		f->id = c->id;
-		f->ndesc = c->ndesc;
-		f->in_len = c->in_len;
-		d->fifo_n++;
-	}
 }
 
 /* ---- Public entry points ---------------------------------------------------- */
@@ -216,11 +197,11 @@ static int dev_copy(struct vq_dev *d, const struct vq_chain *c, uint32_t off, vo
 		}
 		n = s->len - off < len ? s->len - off : len;
 		if (write)
-			r = vq_wr(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_BUFFER, s->addr + off, p,
-				  n, c->id);
+			r = vq_wr(&d->io.mem, d->io.obs, VQ_ACTOR_DEVICE, VQ_K_BUFFER,
+				  s->addr + off, p, n, c->id);
 		else
-			r = vq_rd(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_BUFFER, s->addr + off, p,
-				  n, c->id);
+			r = vq_rd(&d->io.mem, d->io.obs, VQ_ACTOR_DEVICE, VQ_K_BUFFER,
+				  s->addr + off, p, n, c->id);
 		if (r)
 			return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
 		p += n;
@@ -241,6 +222,16 @@ int vq_dev_write(struct vq_dev *d, const struct vq_chain *c, uint32_t off, const
 	return dev_copy(d, c, off, (void *)src, len, true);
 }
 
+/* virtio 1.3 2.7.9 / 2.8.8: with IN_ORDER, used in the order made available */
+static VQ_NOINLINE int dev_push_in_order(struct vq_dev *d, const struct vq_chain *c)
+{
+	if (d->fifo[d->fifo_head].id != c->id)
+		return -EINVAL;
+	d->fifo_head = vq_ring_add(d->fifo_head, 1, d->num);
+	d->fifo_n--;
+	return 0;
+}
+
 int vq_dev_push(struct vq_dev *d, const struct vq_chain *c, uint32_t len)
 {
 	struct vq_dev_stage *s;
@@ -249,15 +240,8 @@ int vq_dev_push(struct vq_dev *d, const struct vq_chain *c, uint32_t len)
 		return -EIO;
 	if (d->inflight == 0 || d->nstage >= d->num || c->ndesc == 0)
 		return -EINVAL;
-	if (d->in_order) {
-		const struct vq_dev_fifo *f = &d->fifo[d->fifo_head];
-
-		/* virtio 1.3 2.7.9 / 2.8.8: used in the order made available */
-		if (f->id != c->id)
-			return -EINVAL;
-		d->fifo_head = vq_ring_add(d->fifo_head, 1, d->num);
-		d->fifo_n--;
-	}
+	if (d->in_order && dev_push_in_order(d, c))
+		return -EINVAL;
 	s = &d->stage[d->nstage++];
 	s->id = c->id;
 	s->ndesc = c->ndesc;

@@ -6,15 +6,15 @@
  */
 #include "sim/virtio_ring/vq_internal.h"
 
-static int split_read_avail_idx(struct vq_dev *d)
+static VQ_NOINLINE int split_read_avail_idx(struct vq_dev *d)
 {
 	uint8_t b[2];
+	const uint8_t *p = vq_io_rd(&d->io, VQ_AREA_DRV, VQ_A_IDX, b, 2, VQ_K_AVAIL, VQ_NO_CHAIN);
 	uint16_t idx;
 
-	if (vq_rd(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_AVAIL, d->drv_area + VQ_A_IDX, b, 2,
-		  VQ_NO_CHAIN))
+	if (!p)
 		return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
-	idx = vq_le16(b);
+	idx = vq_le16(p);
 	/* virtio 1.3 2.7.6.1: never more exposed than the queue holds */
 	if ((uint16_t)(idx - d->last_avail) > d->num)
 		return vq_dev_bad(d, VQ_V_AVAIL_IDX_JUMP);
@@ -22,31 +22,34 @@ static int split_read_avail_idx(struct vq_dev *d)
 	return 0;
 }
 
-/* The head at last_avail; reads up to VQ_DEV_ACACHE exposed entries at once. */
-static int split_head(struct vq_dev *d, uint16_t *head)
+/* Read the exposed avail entries from last_avail on, up to VQ_DEV_ACACHE at once. */
+static VQ_NOINLINE int split_fill_heads(struct vq_dev *d)
 {
-	uint16_t k = (uint16_t)(d->last_avail - d->ac_idx);
+	uint32_t slot = d->last_avail & (d->num - 1);
+	uint32_t n = (uint16_t)(d->avail_seen - d->last_avail);
+	uint8_t b[VQ_DEV_ACACHE * 2];
+	const uint8_t *p;
 
-	if (k >= d->ac_n) {
-		uint32_t slot = d->last_avail & (d->num - 1);
-		uint32_t n = (uint16_t)(d->avail_seen - d->last_avail);
-		uint8_t b[VQ_DEV_ACACHE * 2];
-
-		if (n > d->num - slot)
-			n = d->num - slot;
-		if (n > VQ_DEV_ACACHE)
-			n = VQ_DEV_ACACHE;
-		if (vq_rd(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_AVAIL,
-			  d->drv_area + VQ_A_RING + VQ_A_ENT * slot, b, n * VQ_A_ENT, VQ_NO_CHAIN))
-			return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
-		for (uint32_t i = 0; i < n; i++)
-			d->acache[i] = vq_le16(b + VQ_A_ENT * i);
-		d->ac_idx = d->last_avail;
-		d->ac_n = (uint16_t)n;
-		k = 0;
-	}
-	*head = d->acache[k];
+	if (n > d->num - slot)
+		n = d->num - slot;
+	if (n > VQ_DEV_ACACHE)
+		n = VQ_DEV_ACACHE;
+	p = vq_io_rd(&d->io, VQ_AREA_DRV, VQ_A_RING + VQ_A_ENT * slot, b, n * VQ_A_ENT, VQ_K_AVAIL,
+		     VQ_NO_CHAIN);
+	if (!p)
+		return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
+	for (uint32_t i = 0; i < n; i++)
+		d->acache[i] = vq_le16(p + VQ_A_ENT * i);
+	d->ac_idx = d->last_avail;
+	d->ac_n = (uint16_t)n;
 	return 0;
+}
+
+/* Descriptor i of the table (i < num), read as one access for chain head. */
+static inline const uint8_t *split_desc(struct vq_dev *d, uint16_t i, uint8_t *buf, uint16_t head)
+{
+	return vq_io_rd(&d->io, VQ_AREA_DESC, VQ_DESC_SZ * (uint32_t)i, buf, VQ_DESC_SZ, VQ_K_DESC,
+			head);
 }
 
 static int split_indirect(struct vq_dev *d, struct vq_walk *w, uint64_t addr, uint32_t len,
@@ -87,59 +90,83 @@ static int split_indirect(struct vq_dev *d, struct vq_walk *w, uint64_t addr, ui
 	}
 }
 
-static int split_walk(struct vq_dev *d, uint16_t head, struct vq_chain *c)
+/*
+ * The general walk: chains and indirect tables; p is the head descriptor,
+ * read.  The walk state stays in registers: only a copy of it goes to the
+ * rare indirect table at the end of a chain.
+ */
+static VQ_NOINLINE int split_walk_chain(struct vq_dev *d, uint16_t head, const uint8_t *p,
+					struct vq_chain *c)
 {
-	struct vq_walk w;
-	uint16_t i = head;
+	uint32_t num = d->num, ndesc = 1, i;
+	struct vq_walk w, wi;
+	uint8_t b[VQ_DESC_SZ];
 	int r;
 
-	if (head >= d->num)
-		return vq_dev_bad(d, VQ_V_HEAD_OUT_OF_RANGE);
 	vq_walk_begin(&w, c);
-	c->id = head;
 	for (;;) {
-		uint8_t b[16];
-		uint16_t flags;
+		uint16_t flags = vq_le16(p + VQ_D_FLAGS);
 
-		/* more descriptors than the table holds: the chain loops */
-		if (++w.count > d->num)
-			return vq_dev_bad(d, VQ_V_DESC_LOOP);
-		if (vq_rd(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_DESC,
-			  d->desc + (uint64_t)VQ_DESC_SZ * i, b, VQ_DESC_SZ, head))
-			return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
-		c->ndesc++;
-		flags = vq_le16(b + VQ_D_FLAGS);
-		if (flags & VRING_DESC_F_INDIRECT) {
-			if (!d->indirect)
-				return vq_dev_bad(d, VQ_V_INDIRECT_NOT_NEGOTIATED);
-			/* virtio 1.3 2.7.5.3.2: direct descriptors then one indirect */
-			if (flags & VRING_DESC_F_NEXT)
-				return vq_dev_bad(d, VQ_V_INDIRECT_WITH_NEXT);
-			/* the WRITE flag of this descriptor is ignored (2.7.5.3.2) */
-			r = split_indirect(d, &w, vq_le64(b + VQ_D_ADDR), vq_le32(b + VQ_D_LEN),
-					   head);
-			if (r)
-				return r;
+		if (flags & VRING_DESC_F_INDIRECT)
 			break;
-		}
-		r = vq_walk_seg(d, &w, vq_le64(b + VQ_D_ADDR), vq_le32(b + VQ_D_LEN),
+		r = vq_walk_seg(d, &w, vq_le64(p + VQ_D_ADDR), vq_le32(p + VQ_D_LEN),
 				flags & VRING_DESC_F_WRITE);
 		if (r)
 			return r;
 		if (!(flags & VRING_DESC_F_NEXT))
-			break;
-		i = vq_le16(b + VQ_D_NEXT);
-		if (i >= d->num)
+			return vq_walk_end(&w, c, ndesc);
+		i = vq_le16(p + VQ_D_NEXT);
+		if (i >= num)
 			return vq_dev_bad(d, VQ_V_NEXT_OUT_OF_RANGE);
+		/* more descriptors than the table holds: the chain loops */
+		if (++ndesc > num)
+			return vq_dev_bad(d, VQ_V_DESC_LOOP);
+		p = split_desc(d, (uint16_t)i, b, head);
+		if (!p)
+			return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
 	}
-	return vq_walk_end(d, &w);
+	/* an indirect descriptor, last of the chain */
+	if (!d->indirect)
+		return vq_dev_bad(d, VQ_V_INDIRECT_NOT_NEGOTIATED);
+	/* virtio 1.3 2.7.5.3.2: direct descriptors then one indirect */
+	if (vq_le16(p + VQ_D_FLAGS) & VRING_DESC_F_NEXT)
+		return vq_dev_bad(d, VQ_V_INDIRECT_WITH_NEXT);
+	wi = w;
+	wi.count = ndesc;
+	/* the WRITE flag of this descriptor is ignored (2.7.5.3.2) */
+	r = split_indirect(d, &wi, vq_le64(p + VQ_D_ADDR), vq_le32(p + VQ_D_LEN), head);
+	if (r)
+		return r;
+	return vq_walk_end(&wi, c, ndesc);
 }
 
-int vq_split_dev_fetch(struct vq_dev *d, struct vq_chain *c)
+static inline int split_walk(struct vq_dev *d, uint16_t head, struct vq_chain *c)
 {
-	uint16_t head = 0;
+	uint8_t b[VQ_DESC_SZ];
+	const uint8_t *p;
+	uint16_t flags;
+
+	if (head >= d->num)
+		return vq_dev_bad(d, VQ_V_HEAD_OUT_OF_RANGE);
+	p = split_desc(d, head, b, head);
+	if (!p)
+		return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
+	c->id = head;
+	flags = vq_le16(p + VQ_D_FLAGS);
+	if ((flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)) || !c->seg_cap)
+		return split_walk_chain(d, head, p, c);
+	vq_chain_one(c, vq_le64(p + VQ_D_ADDR), vq_le32(p + VQ_D_LEN),
+		     flags & VRING_DESC_F_WRITE);
+	return 0;
+}
+
+/* The general fetch: every case and every check. */
+static VQ_NOINLINE int split_fetch_any(struct vq_dev *d, struct vq_chain *c)
+{
+	uint16_t k;
 	int r;
 
+	/* the avail idx is read again only once the entries seen are taken */
 	if (d->last_avail == d->avail_seen) {
 		r = split_read_avail_idx(d);
 		if (r)
@@ -147,15 +174,79 @@ int vq_split_dev_fetch(struct vq_dev *d, struct vq_chain *c)
 		if (d->last_avail == d->avail_seen)
 			return 0;
 	}
-	r = split_head(d, &head);
-	if (r)
-		return r;
-	r = split_walk(d, head, c);
+	k = (uint16_t)(d->last_avail - d->ac_idx);
+	if (k >= d->ac_n) {
+		r = split_fill_heads(d);
+		if (r)
+			return r;
+		k = 0;
+	}
+	r = split_walk(d, d->acache[k], c);
 	if (r < 0 && r != -EMSGSIZE)
 		return r;
 	d->last_avail++;
 	vq_dev_fifo_push(d, c);
 	return r == -EMSGSIZE ? r : 1;
+}
+
+/* Report the fast path's descriptor read to the observer; returns 1 for the caller. */
+static VQ_NOINLINE int split_note_head(struct vq_dev *d, uint32_t head)
+{
+	uint32_t off = VQ_DESC_SZ * head;
+
+	vq_io_report(&d->io, VQ_K_DESC, false, d->io.addr[VQ_AREA_DESC] + off, VQ_DESC_SZ,
+		     d->io.host[VQ_AREA_DESC] + off, (int32_t)head);
+	return 1;
+}
+
+/* The fast path's chain: the head at p was just read (and counted). */
+static VQ_NOINLINE int split_fetch_chain(struct vq_dev *d, struct vq_chain *c, uint32_t head,
+					 const uint8_t *p)
+{
+	int r;
+
+	if (VQ_UNLIKELY(d->io.obs))
+		split_note_head(d, head);
+	r = split_walk_chain(d, (uint16_t)head, p, c);
+	if (r < 0 && r != -EMSGSIZE)
+		return r;
+	d->last_avail++;
+	vq_dev_fifo_push(d, c);
+	return r == -EMSGSIZE ? r : 1;
+}
+
+/*
+ * Fast path: an avail entry already read ahead and direct access to the
+ * ring; a buffer of one direct descriptor (what network queues carry) is
+ * done inline.  The same checks and accesses as the general path, which
+ * takes every other case.
+ */
+int vq_split_dev_fetch(struct vq_dev *d, struct vq_chain *c)
+{
+	uint16_t k = (uint16_t)(d->last_avail - d->ac_idx);
+	uint32_t head;
+	const uint8_t *p;
+	uint16_t flags;
+
+	if (d->last_avail == d->avail_seen || k >= d->ac_n || !d->io.pm || !c->seg_cap)
+		return split_fetch_any(d, c);
+	head = d->acache[k];
+	if (head >= d->num)
+		return split_fetch_any(d, c);
+	p = d->io.host[VQ_AREA_DESC] + VQ_DESC_SZ * head;
+	flags = vq_le16(p + VQ_D_FLAGS);
+	d->io.pm->reads++;
+	c->id = (uint16_t)head;
+	if (!(flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT))) {
+		vq_chain_one(c, vq_le64(p + VQ_D_ADDR), vq_le32(p + VQ_D_LEN),
+			     flags & VRING_DESC_F_WRITE);
+		d->last_avail++;
+		vq_dev_fifo_push(d, c);
+		if (VQ_UNLIKELY(d->io.obs))
+			return split_note_head(d, head);
+		return 1;
+	}
+	return split_fetch_chain(d, c, head, p);
 }
 
 bool vq_split_dev_pending(struct vq_dev *d)
@@ -167,17 +258,24 @@ bool vq_split_dev_pending(struct vq_dev *d)
 	return d->last_avail != d->avail_seen;
 }
 
-/* Write n used elements from scratch at used index idx, splitting at the ring end. */
-static int split_write_elems(struct vq_dev *d, uint16_t idx, const uint8_t *src, uint32_t n)
+/* Write used elements for stage[first..first + n) at used index idx, one
+ * access per part (the ring may end in between). */
+static int split_write_elems(struct vq_dev *d, uint16_t idx, uint32_t first, uint32_t n)
 {
+	const struct vq_dev_stage *st = d->stage + first;
+
 	while (n) {
 		uint32_t slot = idx & (d->num - 1), k = d->num - slot < n ? d->num - slot : n;
+		uint32_t off = VQ_U_RING + VQ_U_ENT * slot;
+		uint8_t *e = vq_io_wbuf(&d->io, VQ_AREA_DEV, off, d->scratch);
 
-		if (vq_wr(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_USED,
-			  d->dev_area + VQ_U_RING + (uint64_t)VQ_U_ENT * slot, src, k * VQ_U_ENT,
-			  VQ_NO_CHAIN))
+		for (uint32_t i = 0; i < k; i++) {
+			vq_put_le32(e + VQ_U_ENT * i + VQ_UE_ID, st[i].id);
+			vq_put_le32(e + VQ_U_ENT * i + VQ_UE_LEN, st[i].len);
+		}
+		if (vq_io_wr(&d->io, VQ_AREA_DEV, off, e, k * VQ_U_ENT, VQ_K_USED, VQ_NO_CHAIN))
 			return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
-		src += k * VQ_U_ENT;
+		st += k;
 		idx = (uint16_t)(idx + k);
 		n -= k;
 	}
@@ -186,17 +284,12 @@ static int split_write_elems(struct vq_dev *d, uint16_t idx, const uint8_t *src,
 
 int vq_split_dev_flush(struct vq_dev *d)
 {
-	uint32_t n = d->nstage, ne = 0;
+	uint32_t n = d->nstage;
 	uint16_t idx = d->used_idx;
-	uint8_t b[2];
 	int r;
 
 	if (!d->in_order) {
-		for (uint32_t i = 0; i < n; i++) {
-			vq_put_le32(d->scratch + VQ_U_ENT * i + VQ_UE_ID, d->stage[i].id);
-			vq_put_le32(d->scratch + VQ_U_ENT * i + VQ_UE_LEN, d->stage[i].len);
-		}
-		r = split_write_elems(d, idx, d->scratch, n);
+		r = split_write_elems(d, idx, 0, n);
 		if (r)
 			return r;
 	} else {
@@ -205,15 +298,12 @@ int vq_split_dev_flush(struct vq_dev *d)
 		 * first buffer, naming the last; the driver takes the skipped ones as
 		 * fully written, so a batch ends at a buffer that was not.
 		 */
-		for (uint32_t i = 0; i < n; ne++) {
+		for (uint32_t i = 0; i < n;) {
 			uint32_t j = i;
-			uint8_t e[VQ_U_ENT];
 
 			while (j + 1 < n && d->stage[j].len == d->stage[j].in_len)
 				j++;
-			vq_put_le32(e + VQ_UE_ID, d->stage[j].id);
-			vq_put_le32(e + VQ_UE_LEN, d->stage[j].len);
-			r = split_write_elems(d, (uint16_t)(idx + i), e, 1);
+			r = split_write_elems(d, (uint16_t)(idx + i), j, 1);
 			if (r)
 				return r;
 			i = j + 1;
@@ -221,9 +311,7 @@ int vq_split_dev_flush(struct vq_dev *d)
 	}
 	/* virtio 1.3 2.7.8.2: elements before the idx that publishes them */
 	d->used_idx = (uint16_t)(idx + n);
-	vq_put_le16(b, d->used_idx);
-	if (vq_wr(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_USED, d->dev_area + VQ_U_IDX, b, 2,
-		  VQ_NO_CHAIN))
+	if (vq_io_put16(&d->io, VQ_AREA_DEV, VQ_U_IDX, d->used_idx, VQ_K_USED))
 		return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
 	return 0;
 }
@@ -231,6 +319,7 @@ int vq_split_dev_flush(struct vq_dev *d)
 int vq_split_dev_need_interrupt(struct vq_dev *d)
 {
 	uint16_t old = d->signalled, new_ = d->used_idx;
+	const uint8_t *p;
 	uint8_t b[2];
 
 	d->signalled = new_;
@@ -238,39 +327,34 @@ int vq_split_dev_need_interrupt(struct vq_dev *d)
 		return 0;
 	if (d->event_idx) {
 		/* virtio 1.3 2.7.7.2: notify when used idx passes used_event */
-		if (vq_rd(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_EVENT,
-			  d->drv_area + VQ_A_USED_EVENT(d->num), b, 2, VQ_NO_CHAIN))
+		p = vq_io_rd(&d->io, VQ_AREA_DRV, VQ_A_USED_EVENT(d->num), b, 2, VQ_K_EVENT,
+			     VQ_NO_CHAIN);
+		if (!p)
 			return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
-		return vring_need_event(vq_le16(b), new_, old) ? 1 : 0;
+		return vring_need_event(vq_le16(p), new_, old) ? 1 : 0;
 	}
-	if (vq_rd(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_AVAIL, d->drv_area + VQ_A_FLAGS, b, 2,
-		  VQ_NO_CHAIN))
+	p = vq_io_rd(&d->io, VQ_AREA_DRV, VQ_A_FLAGS, b, 2, VQ_K_AVAIL, VQ_NO_CHAIN);
+	if (!p)
 		return vq_dev_bad(d, VQ_V_ACCESS_FAULT);
-	return (vq_le16(b) & VRING_AVAIL_F_NO_INTERRUPT) ? 0 : 1;
+	return (vq_le16(p) & VRING_AVAIL_F_NO_INTERRUPT) ? 0 : 1;
 }
 
 void vq_split_dev_set_notify(struct vq_dev *d, bool enable)
 {
-	uint8_t b[2];
-
 	if (d->event_idx) {
 		/* virtio 1.3 2.7.10.2: flags stay 0; avail_event moves kicks */
-		if (enable) {
-			vq_put_le16(b, d->avail_seen);
-			if (vq_wr(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_EVENT,
-				  d->dev_area + VQ_U_AVAIL_EVENT(d->num), b, 2, VQ_NO_CHAIN)) {
-				vq_dev_bad(d, VQ_V_ACCESS_FAULT);
-				return;
-			}
+		if (enable && vq_io_put16(&d->io, VQ_AREA_DEV, VQ_U_AVAIL_EVENT(d->num),
+					  d->avail_seen, VQ_K_EVENT)) {
+			vq_dev_bad(d, VQ_V_ACCESS_FAULT);
+			return;
 		}
 		d->notify_off = !enable;
 		return;
 	}
 	if (d->notify_known && d->notify_off == !enable)
 		return;
-	vq_put_le16(b, enable ? 0 : VRING_USED_F_NO_NOTIFY);
-	if (vq_wr(&d->mem, d->obs, VQ_ACTOR_DEVICE, VQ_K_USED, d->dev_area + VQ_U_FLAGS, b, 2,
-		  VQ_NO_CHAIN)) {
+	if (vq_io_put16(&d->io, VQ_AREA_DEV, VQ_U_FLAGS, enable ? 0 : VRING_USED_F_NO_NOTIFY,
+			VQ_K_USED)) {
 		vq_dev_bad(d, VQ_V_ACCESS_FAULT);
 		return;
 	}

@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int vq_drv_bad(struct vq_drv *d, enum vq_violation v)
+VQ_COLD void vq_drv_latch(struct vq_drv *d, enum vq_violation v)
 {
 	if (!d->broken) {
 		d->broken = true;
 		d->violation = v;
 	}
-	return -EIO;
 }
 
 static void drv_free_arrays(struct vq_drv *d)
@@ -23,7 +22,6 @@ static void drv_free_arrays(struct vq_drv *d)
 	free(d->buf);
 	free(d->fifo);
 	free(d->scratch);
-	free(d->slots);
 	free(d->next);
 	free(d->aring);
 	free(d->free_ids);
@@ -35,7 +33,7 @@ static void drv_free_arrays(struct vq_drv *d)
 static int drv_init(struct vq_drv *d, const struct vq_state *start)
 {
 	struct vq_state st;
-	struct vq_obs *obs = d->obs;
+	struct vq_obs *obs = d->io.obs;
 	int r;
 
 	if (start)
@@ -53,9 +51,9 @@ static int drv_init(struct vq_drv *d, const struct vq_state *start)
 	d->fifo_head = d->fifo_n = 0;
 	d->batch_id = -1;
 	d->cb_disabled = false;
-	d->obs = NULL;
+	d->io.obs = NULL;
 	r = d->packed ? vq_packed_drv_init_ring(d, &st) : vq_split_drv_init_ring(d, &st);
-	d->obs = obs;
+	d->io.obs = obs;
 	return r;
 }
 
@@ -73,19 +71,15 @@ int vq_drv_create(struct vq_drv **out, const struct vq_config *cfg, const struct
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->mem = *mem;
+	vq_io_init(&d->io, mem, cfg, VQ_ACTOR_DRIVER);
 	d->num = cfg->num;
 	d->packed = vq_cfg_packed(cfg);
 	d->event_idx = vq_feat(cfg->features, VIRTIO_RING_F_EVENT_IDX);
 	d->indirect_feat = vq_feat(cfg->features, VIRTIO_RING_F_INDIRECT_DESC);
 	d->in_order = vq_feat(cfg->features, VIRTIO_F_IN_ORDER);
-	d->desc = cfg->desc_addr;
-	d->drv_area = cfg->driver_addr;
-	d->dev_area = cfg->device_addr;
 	d->buf = calloc(d->num, sizeof(*d->buf));
 	d->fifo = calloc(d->num, sizeof(*d->fifo));
 	d->scratch = calloc(d->num, 16);
-	d->slots = calloc(d->num, sizeof(*d->slots));
 	if (d->packed) {
 		d->free_ids = calloc(d->num, sizeof(*d->free_ids));
 		d->staged = calloc(d->num, sizeof(*d->staged));
@@ -93,7 +87,7 @@ int vq_drv_create(struct vq_drv **out, const struct vq_config *cfg, const struct
 		d->next = calloc(d->num, sizeof(*d->next));
 		d->aring = calloc(d->num, sizeof(*d->aring));
 	}
-	if (!d->buf || !d->fifo || !d->scratch || !d->slots ||
+	if (!d->buf || !d->fifo || !d->scratch ||
 	    (d->packed ? !d->free_ids || !d->staged : !d->next || !d->aring)) {
 		r = -ENOMEM;
 		goto fail;
@@ -121,7 +115,7 @@ void vq_drv_free(struct vq_drv *d)
 
 void vq_drv_set_observer(struct vq_drv *d, struct vq_obs *obs)
 {
-	d->obs = obs;
+	d->io.obs = obs;
 }
 
 void vq_drv_set_indirect(struct vq_drv *d, const struct vq_indirect_ops *ops, uint32_t min_segs)
@@ -159,47 +153,37 @@ static int drv_write_table(struct vq_drv *d, uint64_t addr, const struct vq_seg 
 			vq_put_le16(e + VQ_D_NEXT, (uint16_t)(i + 1 < total ? i + 1 : 0));
 		}
 	}
-	return vq_wr(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_INDIRECT, addr, t, (uint32_t)bytes,
-		     VQ_NO_CHAIN);
+	return vq_wr(&d->io.mem, d->io.obs, VQ_ACTOR_DRIVER, VQ_K_INDIRECT, addr, t,
+		     (uint32_t)bytes, VQ_NO_CHAIN);
 }
 
+int vq_drv_add_indirect(struct vq_drv *d, const struct vq_seg *sg, uint32_t nout, uint32_t total,
+			void *token, uint32_t in_len)
+{
+	uint32_t bytes = total * 16;
+	uint64_t addr = 0;
+	int r;
+
+	if (d->num_free < 1)
+		return -ENOSPC;
+	r = d->ind_ops.alloc(d->ind_ops.ctx, bytes, &addr);
+	if (r)
+		return r;
+	r = drv_write_table(d, addr, sg, nout, total);
+	if (!r)
+		r = d->packed ? vq_packed_drv_add_ind(d, token, in_len, addr, bytes)
+			      : vq_split_drv_add_ind(d, token, in_len, addr, bytes);
+	if (r && d->ind_ops.free)
+		d->ind_ops.free(d->ind_ops.ctx, addr, bytes);
+	return r;
+}
+
+/* Checks, descriptor writes and bookkeeping are the layout's, in one call. */
 int vq_drv_add(struct vq_drv *d, const struct vq_seg *sg, uint32_t nout, uint32_t nin,
 	       void *token)
 {
-	uint64_t total = (uint64_t)nout + nin, bytes = 0;
-	uint64_t ind_addr = 0;
-	bool use_ind;
-	int r;
-
-	if (d->broken)
-		return -EIO;
-	/* virtio 1.3 2.7.5.3.1 / 2.8.17: no chain longer than the queue size */
-	if (!token || !sg || total == 0 || total > d->num)
-		return -EINVAL;
-	for (uint32_t i = 0; i < total; i++)
-		bytes += sg[i].len;
-	if (bytes > UINT32_MAX)
-		return -EINVAL;
-	use_ind = d->indirect_feat && d->ind_min && d->ind_ops.alloc && total >= d->ind_min;
-	if (d->num_free < (use_ind ? 1 : total))
-		return -ENOSPC;
-	if (use_ind) {
-		r = d->ind_ops.alloc(d->ind_ops.ctx, (uint32_t)total * 16, &ind_addr);
-		if (r)
-			return r;
-		r = drv_write_table(d, ind_addr, sg, nout, (uint32_t)total);
-		if (r)
-			goto fail;
-	}
-	r = d->packed ? vq_packed_drv_add(d, sg, nout, nin, token, use_ind, ind_addr)
-		      : vq_split_drv_add(d, sg, nout, nin, token, use_ind, ind_addr);
-	if (r)
-		goto fail;
-	return 0;
-fail:
-	if (use_ind && d->ind_ops.free)
-		d->ind_ops.free(d->ind_ops.ctx, ind_addr, (uint32_t)total * 16);
-	return r;
+	return d->packed ? vq_packed_drv_add(d, sg, nout, nin, token)
+			 : vq_split_drv_add(d, sg, nout, nin, token);
 }
 
 int vq_drv_publish(struct vq_drv *d)
@@ -221,8 +205,7 @@ uint16_t vq_drv_notify_data(const struct vq_drv *d)
 	if (!d->packed)
 		return d->avail_pub; /* next_off = idx & 0x7fff, next_wrap = bit 15 (2.9) */
 	if (d->nstaged)
-		return (uint16_t)(vq_ppos_slot(d->num, d->staged[0].pos) |
-				  (vq_ppos_wrap(d->num, d->staged[0].pos) ? 0x8000 : 0));
+		return (uint16_t)(d->staged[0].slot | (d->staged[0].wrap ? 0x8000 : 0));
 	return (uint16_t)(d->next_avail | (d->avail_wrap ? 0x8000 : 0));
 }
 
@@ -265,31 +248,13 @@ bool vq_drv_enable_cb_delayed(struct vq_drv *d)
 	return d->packed ? vq_packed_drv_enable_cb(d, true) : vq_split_drv_enable_cb(d, true);
 }
 
-void vq_drv_release(struct vq_drv *d, uint16_t id)
-{
-	struct vq_drv_buf *b = &d->buf[id];
-
-	if (b->ind_bytes && d->ind_ops.free)
-		d->ind_ops.free(d->ind_ops.ctx, b->ind_addr, b->ind_bytes);
-	if (d->packed) {
-		d->free_ids[d->nfree_ids++] = id;
-		d->num_free += b->ndesc;
-	} else {
-		vq_split_drv_free_chain(d, id);
-	}
-	b->state = VQ_BUF_FREE;
-	b->token = NULL;
-	b->ind_bytes = 0;
-	d->inflight--;
-}
-
 void *vq_drv_detach_unused(struct vq_drv *d)
 {
 	/* queued buffers were never exposed: forget their ring entries first */
 	if (d->packed) {
 		if (d->nstaged) {
-			d->next_avail = vq_ppos_slot(d->num, d->staged[0].pos);
-			d->avail_wrap = vq_ppos_wrap(d->num, d->staged[0].pos);
+			d->next_avail = d->staged[0].slot;
+			d->avail_wrap = d->staged[0].wrap;
 			d->nstaged = 0;
 		}
 	} else {

@@ -24,14 +24,14 @@ int vq_packed_drv_init_ring(struct vq_drv *d, const struct vq_state *st)
 				    vq_pd_used_bits(w));
 		}
 	}
-	r = vq_wr(&d->mem, NULL, VQ_ACTOR_DRIVER, VQ_K_RAW, d->desc, d->scratch,
-		  d->num * VQ_PD_SZ, VQ_NO_CHAIN);
+	r = vq_wr(&d->io.mem, NULL, VQ_ACTOR_DRIVER, VQ_K_RAW, d->io.addr[VQ_AREA_DESC],
+		  d->scratch, d->num * VQ_PD_SZ, VQ_NO_CHAIN);
 	if (!r)
-		r = vq_wr(&d->mem, NULL, VQ_ACTOR_DRIVER, VQ_K_RAW, d->drv_area, ev, VQ_PE_SZ,
-			  VQ_NO_CHAIN);
+		r = vq_wr(&d->io.mem, NULL, VQ_ACTOR_DRIVER, VQ_K_RAW, d->io.addr[VQ_AREA_DRV], ev,
+			  VQ_PE_SZ, VQ_NO_CHAIN);
 	if (!r)
-		r = vq_wr(&d->mem, NULL, VQ_ACTOR_DRIVER, VQ_K_RAW, d->dev_area, ev, VQ_PE_SZ,
-			  VQ_NO_CHAIN);
+		r = vq_wr(&d->io.mem, NULL, VQ_ACTOR_DRIVER, VQ_K_RAW, d->io.addr[VQ_AREA_DEV], ev,
+			  VQ_PE_SZ, VQ_NO_CHAIN);
 	if (r)
 		return r;
 	d->next_avail = d->used_slot = st->avail_idx;
@@ -48,26 +48,66 @@ int vq_packed_drv_init_ring(struct vq_drv *d, const struct vq_state *st)
 	return 0;
 }
 
-int vq_packed_drv_add(struct vq_drv *d, const struct vq_seg *sg, uint32_t nout, uint32_t nin,
-		      void *token, bool use_ind, uint64_t ind_addr)
+/* Step a packed position (slot, wrap) over one slot. */
+static inline void packed_step(uint32_t num, uint32_t *slot, bool *wrap)
 {
-	uint32_t total = nout + nin, need = use_ind ? 1 : total, in_len = 0;
-	uint32_t pos0 = vq_ppos(d->num, d->next_avail, d->avail_wrap), pos;
-	uint16_t slot0 = d->next_avail, id, flags0 = 0;
-	struct vq_drv_buf *b;
-	uint32_t k1;
+	if (++*slot == num) {
+		*slot = 0;
+		*wrap = !*wrap;
+	}
+}
 
-	for (uint32_t i = nout; i < total; i++)
-		in_len += sg[i].len;
-	id = d->free_ids[d->nfree_ids - 1];
+/*
+ * Commit a list of n descriptors built at their slots from slot0 in base
+ * (the ring itself, or scratch shaped like the ring): the rest of the list
+ * complete (at most two accesses: the ring may end), then the head without
+ * its flags, which go out at publish (2.8.17).
+ */
+static VQ_NOINLINE int packed_commit_descs(struct vq_drv *d, const uint8_t *base, uint32_t slot0,
+					   uint32_t n)
+{
+	uint32_t k1 = n - 1 < d->num - 1 - slot0 ? n - 1 : d->num - 1 - slot0;
+	uint32_t off = VQ_PD_SZ * (slot0 + 1);
+
+	if (k1 && vq_io_wr(&d->io, VQ_AREA_DESC, off, base + off, k1 * VQ_PD_SZ, VQ_K_DESC,
+			   VQ_NO_CHAIN))
+		return -EFAULT;
+	if (n - 1 > k1 && vq_io_wr(&d->io, VQ_AREA_DESC, 0, base, (n - 1 - k1) * VQ_PD_SZ,
+				   VQ_K_DESC, VQ_NO_CHAIN))
+		return -EFAULT;
+	off = VQ_PD_SZ * slot0;
+	if (vq_io_wr(&d->io, VQ_AREA_DESC, off, base + off, VQ_PD_FLAGS, VQ_K_DESC, VQ_NO_CHAIN))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Put a list of `need` descriptors from next_avail: sg's segments, or
+ * (ind_bytes != 0) one descriptor pointing to an indirect table.  The caller
+ * checked everything and that `need` descriptors are free.  Descriptors are
+ * built at their slot in the ring itself with direct access (the head's
+ * flags excepted), else in scratch shaped like the ring for the accessor
+ * (direct: d->io.pm is set, a constant where the caller knows).  Inlined into
+ * each caller, so the common case carries no indirect-table tests.
+ */
+static VQ_ALWAYS_INLINE int packed_add(struct vq_drv *d, bool direct, const struct vq_seg *sg,
+				       uint32_t nout, uint32_t need, void *token, uint32_t in_len,
+				       uint64_t ind_addr, uint32_t ind_bytes)
+{
+	uint8_t *base = direct ? d->io.host[VQ_AREA_DESC] : d->scratch;
+	uint32_t slot0 = d->next_avail, slot = slot0;
+	uint16_t id = d->free_ids[d->nfree_ids - 1], flags0 = 0;
+	bool wrap0 = d->avail_wrap, wrap = wrap0;
+	struct vq_drv_staged *st;
+	struct vq_drv_buf *b;
+
 	for (uint32_t k = 0; k < need; k++) {
-		uint8_t *e = d->scratch + (size_t)VQ_PD_SZ * k;
+		uint8_t *e = base + VQ_PD_SZ * slot;
 		uint16_t flags;
 
-		pos = vq_ppos_add(d->num, pos0, k);
-		if (use_ind) {
+		if (ind_bytes) {
 			vq_put_le64(e + VQ_PD_ADDR, ind_addr);
-			vq_put_le32(e + VQ_PD_LEN, total * VQ_PD_SZ);
+			vq_put_le32(e + VQ_PD_LEN, ind_bytes);
 			flags = VRING_DESC_F_INDIRECT;
 		} else {
 			vq_put_le64(e + VQ_PD_ADDR, sg[k].addr);
@@ -77,41 +117,35 @@ int vq_packed_drv_add(struct vq_drv *d, const struct vq_seg *sg, uint32_t nout, 
 		if (k + 1 < need)
 			flags |= VRING_DESC_F_NEXT;
 		/* 2.8.1: AVAIL = wrap counter, USED = its inverse, in every descriptor */
-		flags |= vq_pd_avail_bits(vq_ppos_wrap(d->num, pos));
+		flags |= vq_pd_avail_bits(wrap);
 		vq_put_le16(e + VQ_PD_ID, id);
-		vq_put_le16(e + VQ_PD_FLAGS, flags);
 		if (k == 0)
-			flags0 = flags;
+			flags0 = flags; /* not in the ring before publish */
+		else
+			vq_put_le16(e + VQ_PD_FLAGS, flags);
+		packed_step(d->num, &slot, &wrap);
 	}
-	/* the rest of the list (at most two runs: the ring may end), then the
-	 * head without its flags; the flags go out at publish (2.8.17) */
-	k1 = need - 1 < d->num - 1u - slot0 ? need - 1 : d->num - 1u - slot0;
-	if (k1 && vq_wr(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_DESC,
-			d->desc + (uint64_t)VQ_PD_SZ * (slot0 + 1u), d->scratch + VQ_PD_SZ,
-			k1 * VQ_PD_SZ, VQ_NO_CHAIN))
+	if (direct && !d->io.obs) {
+		/* as many as accessor calls: the head, and the rest in one or two */
+		d->io.pm->writes += 1 + (need > 1 && slot0 + 1 < d->num) + (slot0 + need > d->num);
+	} else if (packed_commit_descs(d, base, slot0, need)) {
 		return vq_drv_bad(d, VQ_V_ACCESS_FAULT);
-	if (need - 1 > k1 && vq_wr(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_DESC, d->desc,
-				   d->scratch + (size_t)VQ_PD_SZ * (k1 + 1),
-				   (need - 1 - k1) * VQ_PD_SZ, VQ_NO_CHAIN))
-		return vq_drv_bad(d, VQ_V_ACCESS_FAULT);
-	if (vq_wr(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_DESC,
-		  d->desc + (uint64_t)VQ_PD_SZ * slot0, d->scratch, VQ_PD_FLAGS, VQ_NO_CHAIN))
-		return vq_drv_bad(d, VQ_V_ACCESS_FAULT);
+	}
 	d->nfree_ids--;
-	d->staged[d->nstaged].pos = pos0;
-	d->staged[d->nstaged].flags = flags0;
-	d->staged[d->nstaged].id = id;
-	d->nstaged++;
-	pos = vq_ppos_add(d->num, pos0, need);
-	d->next_avail = vq_ppos_slot(d->num, pos);
-	d->avail_wrap = vq_ppos_wrap(d->num, pos);
+	st = &d->staged[d->nstaged++];
+	st->slot = (uint16_t)slot0;
+	st->wrap = wrap0;
+	st->flags = flags0;
+	st->id = id;
+	d->next_avail = (uint16_t)slot;
+	d->avail_wrap = wrap;
 	b = &d->buf[id];
 	b->token = token;
-	b->state = VQ_BUF_QUEUED;
-	b->ndesc = (uint16_t)need;
-	b->in_len = in_len;
 	b->ind_addr = ind_addr;
-	b->ind_bytes = use_ind ? total * VQ_PD_SZ : 0;
+	b->ind_bytes = ind_bytes;
+	b->in_len = in_len;
+	b->ndesc = (uint16_t)need;
+	b->state = VQ_BUF_QUEUED;
 	d->num_free -= need;
 	d->inflight++;
 	if (d->in_order)
@@ -119,17 +153,122 @@ int vq_packed_drv_add(struct vq_drv *d, const struct vq_seg *sg, uint32_t nout, 
 	return 0;
 }
 
+/* The general add: every case and every check. */
+static VQ_NOINLINE int packed_add_any(struct vq_drv *d, const struct vq_seg *sg, uint32_t nout,
+				      uint32_t nin, void *token)
+{
+	uint32_t in_len = 0, total;
+	int r = vq_drv_add_check(d, sg, nout, nin, token, &in_len);
+
+	if (r)
+		return r;
+	total = nout + nin;
+	if (vq_drv_want_indirect(d, total))
+		return vq_drv_add_indirect(d, sg, nout, total, token, in_len);
+	if (d->num_free < total)
+		return -ENOSPC;
+	return packed_add(d, d->io.pm, sg, nout, total, token, in_len, 0, 0);
+}
+
+/* Direct access, no indirect table, a list: the caller checked the rest. */
+static VQ_NOINLINE int packed_add_direct(struct vq_drv *d, const struct vq_seg *sg, uint32_t nout,
+					 uint32_t n, void *token)
+{
+	uint64_t bytes = 0;
+	uint32_t in_len = 0;
+
+	for (uint32_t k = 0; k < n; k++)
+		bytes += sg[k].len;
+	if (bytes > UINT32_MAX)
+		return -EINVAL;
+	if (d->in_order)
+		for (uint32_t k = nout; k < n; k++)
+			in_len += sg[k].len;
+	return packed_add(d, true, sg, nout, n, token, in_len, 0, 0);
+}
+
+/* Report a one-descriptor add (the head without its flags); returns 0. */
+static VQ_NOINLINE int packed_note_one(struct vq_drv *d, uint32_t slot)
+{
+	uint32_t off = VQ_PD_SZ * slot;
+
+	vq_io_report(&d->io, VQ_K_DESC, true, d->io.addr[VQ_AREA_DESC] + off, VQ_PD_FLAGS,
+		     d->io.host[VQ_AREA_DESC] + off, VQ_NO_CHAIN);
+	return 0;
+}
+
+/* packed_add for one segment with direct access, without the loop. */
+static inline int packed_add_one(struct vq_drv *d, const struct vq_seg *sg, bool write,
+				 void *token)
+{
+	uint32_t slot = d->next_avail, len = sg->len;
+	uint16_t id = d->free_ids[--d->nfree_ids];
+	bool wrap = d->avail_wrap;
+	uint8_t *e = d->io.host[VQ_AREA_DESC] + VQ_PD_SZ * slot;
+	struct vq_drv_staged *st = &d->staged[d->nstaged++];
+	struct vq_drv_buf *b = &d->buf[id];
+
+	/* the head's flags go out at publish (2.8.17) */
+	vq_put_le64(e + VQ_PD_ADDR, sg->addr);
+	vq_put_le32(e + VQ_PD_LEN, len);
+	vq_put_le16(e + VQ_PD_ID, id);
+	d->io.pm->writes++;
+	st->slot = (uint16_t)slot;
+	st->wrap = wrap;
+	st->flags = (uint16_t)(vq_pd_avail_bits(wrap) | (write ? VRING_DESC_F_WRITE : 0));
+	st->id = id;
+	if (slot + 1 == d->num) {
+		d->next_avail = 0;
+		d->avail_wrap = !wrap;
+	} else {
+		d->next_avail = (uint16_t)(slot + 1);
+	}
+	b->token = token;
+	b->ind_bytes = 0;
+	b->in_len = write ? len : 0;
+	b->ndesc = 1;
+	b->state = VQ_BUF_QUEUED;
+	d->num_free--;
+	d->inflight++;
+	if (d->in_order)
+		d->fifo[vq_ring_add(d->fifo_head, d->fifo_n++, d->num)] = id;
+	/* reported last: nothing is live across the call */
+	if (VQ_UNLIKELY(d->io.obs))
+		return packed_note_one(d, slot);
+	return 0;
+}
+
+/*
+ * Fast path: direct access and no indirect table, after the checks the
+ * general path would pass (it takes every other case and every error); one
+ * segment, the usual network buffer, inline.
+ */
+int vq_packed_drv_add(struct vq_drv *d, const struct vq_seg *sg, uint32_t nout, uint32_t nin,
+		      void *token)
+{
+	uint64_t n = (uint64_t)nout + nin;
+
+	if (n - 1 < d->num_free && d->io.pm && !d->broken && token && sg &&
+	    !vq_drv_want_indirect(d, (uint32_t)n))
+		return n == 1 ? packed_add_one(d, sg, nin, token)
+			      : packed_add_direct(d, sg, nout, (uint32_t)n, token);
+	return packed_add_any(d, sg, nout, nin, token);
+}
+
+int vq_packed_drv_add_ind(struct vq_drv *d, void *token, uint32_t in_len, uint64_t ind_addr,
+			  uint32_t ind_bytes)
+{
+	return packed_add(d, d->io.pm, NULL, 0, 1, token, in_len, ind_addr, ind_bytes);
+}
+
 int vq_packed_drv_publish(struct vq_drv *d)
 {
 	for (uint32_t i = 0; i < d->nstaged; i++) {
 		const struct vq_drv_staged *s = &d->staged[i];
-		uint8_t b[2];
 
-		/* 2.8.21.1: flags after the rest of the descriptor */
-		vq_put_le16(b, s->flags);
-		if (vq_wr(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_DESC,
-			  d->desc + (uint64_t)VQ_PD_SZ * vq_ppos_slot(d->num, s->pos) + VQ_PD_FLAGS,
-			  b, 2, VQ_NO_CHAIN))
+		/* 2.8.21.1: the head's flags after the rest of the list */
+		if (vq_io_put16(&d->io, VQ_AREA_DESC,
+				VQ_PD_SZ * (uint32_t)s->slot + VQ_PD_FLAGS, s->flags, VQ_K_DESC))
 			return vq_drv_bad(d, VQ_V_ACCESS_FAULT);
 		d->buf[s->id].state = VQ_BUF_PUBLISHED;
 	}
@@ -141,6 +280,7 @@ int vq_packed_drv_kick_prepare(struct vq_drv *d)
 {
 	uint32_t old, new_;
 	uint8_t b[VQ_PE_SZ];
+	const uint8_t *p;
 	uint16_t flags, off;
 	int r = vq_packed_drv_publish(d);
 
@@ -151,11 +291,11 @@ int vq_packed_drv_kick_prepare(struct vq_drv *d)
 	d->kick_pos = new_;
 	if (old == new_)
 		return 0;
-	if (vq_rd(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_EVENT, d->dev_area, b, VQ_PE_SZ,
-		  VQ_NO_CHAIN))
+	p = vq_io_rd(&d->io, VQ_AREA_DEV, 0, b, VQ_PE_SZ, VQ_K_EVENT, VQ_NO_CHAIN);
+	if (!p)
 		return vq_drv_bad(d, VQ_V_ACCESS_FAULT);
-	flags = vq_le16(b + VQ_PE_FLAGS) & 3;
-	off = vq_le16(b + VQ_PE_OFF_WRAP);
+	flags = vq_le16(p + VQ_PE_FLAGS) & 3;
+	off = vq_le16(p + VQ_PE_OFF_WRAP);
 	if (flags == VRING_PACKED_EVENT_FLAG_DISABLE)
 		return 0;
 	/* 2.8.10: DESC means kick when that descriptor is made available */
@@ -165,22 +305,12 @@ int vq_packed_drv_kick_prepare(struct vq_drv *d)
 	return 1;
 }
 
-/* Is the descriptor at slot used for wrap?  Reads ahead; 1 yes, 0 no, -EIO. */
-static int used_desc(struct vq_drv *d, uint16_t slot, bool wrap, const uint8_t **desc)
+/* Read used descriptors ahead from slot (to the ring end, VQ_DRV_UCACHE at most). */
+static VQ_NOINLINE int used_fill(struct vq_drv *d, uint16_t slot, bool wrap, const uint8_t **desc)
 {
-	uint32_t n;
+	uint32_t n = d->num - slot < VQ_DRV_UCACHE ? d->num - slot : VQ_DRV_UCACHE;
 
-	if (slot >= d->pc_lo && (uint16_t)(slot - d->pc_slot) < d->pc_n) {
-		const uint8_t *p = d->pcache + (size_t)VQ_PD_SZ * (uint16_t)(slot - d->pc_slot);
-
-		if (vq_pd_is_used(vq_le16(p + VQ_PD_FLAGS), wrap)) {
-			*desc = p;
-			return 1;
-		}
-	}
-	n = d->num - slot < VQ_DRV_UCACHE ? d->num - slot : VQ_DRV_UCACHE;
-	if (vq_rd(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_DESC, d->desc + (uint64_t)VQ_PD_SZ * slot,
-		  d->pcache, n * VQ_PD_SZ, VQ_NO_CHAIN)) {
+	if (vq_io_copy_pdescs(&d->io, slot, d->pcache, n)) {
 		d->pc_n = 0;
 		return vq_drv_bad(d, VQ_V_ACCESS_FAULT);
 	}
@@ -190,19 +320,35 @@ static int used_desc(struct vq_drv *d, uint16_t slot, bool wrap, const uint8_t *
 	return vq_pd_is_used(vq_le16(d->pcache + VQ_PD_FLAGS), wrap) ? 1 : 0;
 }
 
-/* Step the used position over a list of nd descriptors (2.8.6). */
-static void used_advance(struct vq_drv *d, uint16_t nd)
+/* Is the descriptor at slot used for wrap?  Reads ahead; 1 yes, 0 no, -EIO. */
+static int used_desc(struct vq_drv *d, uint16_t slot, bool wrap, const uint8_t **desc)
 {
-	uint32_t pos = vq_ppos_add(d->num, vq_ppos(d->num, d->used_slot, d->used_wrap), nd);
-	bool wrap = vq_ppos_wrap(d->num, pos);
+	if (slot >= d->pc_lo && (uint16_t)(slot - d->pc_slot) < d->pc_n) {
+		const uint8_t *p = d->pcache + (size_t)VQ_PD_SZ * (uint16_t)(slot - d->pc_slot);
 
-	/* cached descriptors are good ahead of us within this lap only */
-	if (wrap != d->used_wrap)
+		if (vq_pd_is_used(vq_le16(p + VQ_PD_FLAGS), wrap)) {
+			*desc = p;
+			return 1;
+		}
+	}
+	return used_fill(d, slot, wrap, desc);
+}
+
+/* Step the used position over a list of nd descriptors (2.8.6). */
+static inline void used_advance(struct vq_drv *d, uint16_t nd)
+{
+	uint32_t slot = (uint32_t)d->used_slot + nd;
+
+	/* nd <= num: at most one lap boundary; cached descriptors are good
+	 * ahead of us within this lap only */
+	if (slot >= d->num) {
+		slot -= d->num;
+		d->used_wrap = !d->used_wrap;
 		d->pc_n = 0;
-	else
-		d->pc_lo = vq_ppos_slot(d->num, pos);
-	d->used_slot = vq_ppos_slot(d->num, pos);
-	d->used_wrap = wrap;
+	} else {
+		d->pc_lo = (uint16_t)slot;
+	}
+	d->used_slot = (uint16_t)slot;
 }
 
 static int packed_in_order_next(struct vq_drv *d, void **token, uint32_t *len)
@@ -226,9 +372,10 @@ static int packed_in_order_next(struct vq_drv *d, void **token, uint32_t *len)
 	return 1;
 }
 
-int vq_packed_drv_get_used(struct vq_drv *d, void **token, uint32_t *len)
+/* The general collect: every case and every check. */
+static VQ_NOINLINE int packed_get_used_any(struct vq_drv *d, void **token, uint32_t *len)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	uint16_t id, flags, nd;
 	uint32_t ulen;
 	int r;
@@ -263,6 +410,37 @@ int vq_packed_drv_get_used(struct vq_drv *d, void **token, uint32_t *len)
 	return 1;
 }
 
+/*
+ * Fast path: the next used descriptor already read ahead, naming a buffer in
+ * flight, without IN_ORDER batches or an indirect table to free.  The same
+ * checks as the general path, which takes every other case.
+ */
+int vq_packed_drv_get_used(struct vq_drv *d, void **token, uint32_t *len)
+{
+	uint16_t slot = d->used_slot, k = (uint16_t)(slot - d->pc_slot);
+
+	if (slot >= d->pc_lo && k < d->pc_n && !d->in_order) {
+		const uint8_t *p = d->pcache + (size_t)VQ_PD_SZ * k;
+		uint16_t flags = vq_le16(p + VQ_PD_FLAGS), id = vq_le16(p + VQ_PD_ID);
+		struct vq_drv_buf *b = &d->buf[id < d->num ? id : 0];
+
+		if (vq_pd_is_used(flags, d->used_wrap) && id < d->num &&
+		    b->state == VQ_BUF_PUBLISHED && !b->ind_bytes) {
+			*token = b->token;
+			/* 2.8.4: the length only means something with WRITE set */
+			*len = (flags & VRING_DESC_F_WRITE) ? vq_le32(p + VQ_PD_LEN) : 0;
+			d->free_ids[d->nfree_ids++] = id;
+			d->num_free += b->ndesc;
+			b->state = VQ_BUF_FREE;
+			b->token = NULL;
+			d->inflight--;
+			used_advance(d, b->ndesc);
+			return 1;
+		}
+	}
+	return packed_get_used_any(d, token, len);
+}
+
 bool vq_packed_drv_more_used(struct vq_drv *d)
 {
 	const uint8_t *p;
@@ -272,17 +450,16 @@ bool vq_packed_drv_more_used(struct vq_drv *d)
 
 static int write_drv_event(struct vq_drv *d, uint16_t off_wrap, uint16_t flags, bool with_off)
 {
-	uint8_t b[VQ_PE_SZ];
+	uint8_t b[VQ_PE_SZ], *p;
 
-	vq_put_le16(b + VQ_PE_OFF_WRAP, off_wrap);
-	vq_put_le16(b + VQ_PE_FLAGS, flags);
 	d->drv_evt_flags = flags;
+	if (!with_off)
+		return vq_io_put16(&d->io, VQ_AREA_DRV, VQ_PE_FLAGS, flags, VQ_K_EVENT);
 	/* one write: the offset is in place before the flags take effect */
-	if (with_off)
-		return vq_wr(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_EVENT, d->drv_area, b, VQ_PE_SZ,
-			     VQ_NO_CHAIN);
-	return vq_wr(&d->mem, d->obs, VQ_ACTOR_DRIVER, VQ_K_EVENT, d->drv_area + VQ_PE_FLAGS,
-		     b + VQ_PE_FLAGS, 2, VQ_NO_CHAIN);
+	p = vq_io_wbuf(&d->io, VQ_AREA_DRV, 0, b);
+	vq_put_le16(p + VQ_PE_OFF_WRAP, off_wrap);
+	vq_put_le16(p + VQ_PE_FLAGS, flags);
+	return vq_io_wr(&d->io, VQ_AREA_DRV, 0, p, VQ_PE_SZ, VQ_K_EVENT, VQ_NO_CHAIN);
 }
 
 void vq_packed_drv_disable_cb(struct vq_drv *d)

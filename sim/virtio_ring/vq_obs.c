@@ -132,7 +132,8 @@ void vq_obs_chain_seg(struct vq_obs *o, struct obs_chain *c, uint64_t addr, uint
 	}
 	if (c->out_len + c->in_len > UINT32_MAX && c->out_len + c->in_len - len <= UINT32_MAX)
 		vq_obs_log(o, len_rule, addr, c->id, len);
-	if (grow((void **)&c->seg, &c->seg_cap, c->nseg + 1, sizeof(*c->seg))) {
+	if (c->nseg >= c->seg_cap &&
+	    grow((void **)&c->seg, &c->seg_cap, c->nseg + 1, sizeof(*c->seg))) {
 		c->bad = true; /* cannot follow it: stop judging its buffers */
 		return;
 	}
@@ -144,7 +145,8 @@ void vq_obs_chain_seg(struct vq_obs *o, struct obs_chain *c, uint64_t addr, uint
 
 int vq_obs_chain_slot(struct obs_chain *c, uint16_t slot)
 {
-	if (grow((void **)&c->slot, &c->slot_cap, c->nslot + 1, sizeof(*c->slot)))
+	if (c->nslot >= c->slot_cap &&
+	    grow((void **)&c->slot, &c->slot_cap, c->nslot + 1, sizeof(*c->slot)))
 		return -ENOMEM;
 	c->slot[c->nslot++] = slot;
 	return 0;
@@ -489,14 +491,16 @@ static enum obs_area classify(const struct vq_obs *o, uint64_t a, uint64_t *stop
 {
 	uint64_t next = UINT64_MAX;
 
+	/* ring accesses first: they are nearly all of them */
 	for (int i = 0; i < 3; i++) {
 		if (in_range(a, o->area[i], o->area_len[i])) {
 			*stop = o->area[i] + o->area_len[i];
 			return (enum obs_area)i;
 		}
+	}
+	for (int i = 0; i < 3; i++)
 		if (o->area[i] > a && o->area[i] < next)
 			next = o->area[i];
-	}
 	*stop = next;
 	return OBS_NONE;
 }

@@ -95,6 +95,25 @@ struct vq_obs {
 #define OBS_F_LEN 1u
 #define OBS_F_ID 2u
 
+/*
+ * memcpy / memcmp of a descriptor's bytes, mostly a whole one: then inline,
+ * field by field at the widths the engines store them (see vq_copy_fields).
+ */
+static inline void vq_obs_copy16(uint8_t *dst, const uint8_t *src, uint32_t len)
+{
+	if (len == 16)
+		__builtin_memcpy(dst, src, 16);
+	else
+		__builtin_memcpy(dst, src, len);
+}
+
+static inline bool vq_obs_same16(const uint8_t *a, const uint8_t *b, uint32_t len)
+{
+	if (len == 16)
+		return __builtin_memcmp(a, b, 16) == 0;
+	return __builtin_memcmp(a, b, len) == 0;
+}
+
 void vq_obs_log(struct vq_obs *o, enum vq_rule r, uint64_t addr, uint32_t index, uint32_t value);
 /* Chain records */
 void vq_obs_chain_start(struct vq_obs *o, struct obs_chain *c, uint16_t id, uint32_t pos);

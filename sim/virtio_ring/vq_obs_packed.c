@@ -208,7 +208,7 @@ static void drv_apply(struct vq_obs *o, uint32_t s, uint32_t lo, uint32_t hi, co
 	uint32_t room = o->num - window(o);
 	uint32_t k = vq_ring_add(s, o->num - vq_ppos_slot(o->num, o->drv_pos), o->num);
 
-	memcpy(o->pdesc + lo, src, hi - lo);
+	vq_obs_copy16(o->pdesc + lo, src, hi - lo);
 	/* 2.8.16: an available descriptor is the device's until used */
 	if (k >= room) {
 		vq_obs_log(o, VQ_R_PACKED_DRV_03, o->area[OBS_DESC] + lo, s, k);
@@ -316,7 +316,7 @@ static void dev_apply(struct vq_obs *o, uint32_t s, uint32_t lo, uint32_t hi, co
 	uint32_t k = vq_ring_add(s, o->num - vq_ppos_slot(o->num, o->used_pos), o->num);
 	uint32_t rel = lo - s * VQ_PD_SZ;
 
-	memcpy(o->pdesc + lo, src, hi - lo);
+	vq_obs_copy16(o->pdesc + lo, src, hi - lo);
 	/* 2.8.15: the device writes only descriptors it holds */
 	if (k >= window(o)) {
 		if (!inferred)
@@ -366,7 +366,7 @@ static void read_desc(struct vq_obs *o, bool by_driver, uint32_t off, uint32_t l
 		uint32_t lo = s * VQ_PD_SZ > off ? s * VQ_PD_SZ : off;
 		uint32_t hi = (s + 1) * VQ_PD_SZ < off + len ? (s + 1) * VQ_PD_SZ : off + len;
 
-		if (!memcmp(o->pdesc + lo, data + (lo - off), hi - lo))
+		if (vq_obs_same16(o->pdesc + lo, data + (lo - off), hi - lo))
 			continue;
 		changed = true;
 		if (by_driver)

@@ -455,7 +455,7 @@ static void drv_write_desc(struct vq_obs *o, uint32_t off, uint32_t len, const u
 		if (owner && !(first && inferred) &&
 		    !(o->ch[owner - 1].partial && o->ch[owner - 1].walk_next == s))
 			vq_obs_log(o, VQ_R_SPLIT_DRV_V01, o->area[OBS_DESC] + lo, s, owner - 1u);
-		memcpy(o->sdesc + lo, data + (lo - off), hi - lo);
+		vq_obs_copy16(o->sdesc + lo, data + (lo - off), hi - lo);
 		desc_learn(o, (uint16_t)s);
 	}
 }
@@ -467,9 +467,9 @@ static void dev_read_desc(struct vq_obs *o, uint32_t off, uint32_t len, const ui
 		uint32_t hi = (s + 1) * VQ_DESC_SZ < off + len ? (s + 1) * VQ_DESC_SZ : off + len;
 
 		if (!o->dknown[s]) {
-			memcpy(o->sdesc + lo, data + (lo - off), hi - lo);
+			vq_obs_copy16(o->sdesc + lo, data + (lo - off), hi - lo);
 			desc_learn(o, (uint16_t)s);
-		} else if (memcmp(o->sdesc + lo, data + (lo - off), hi - lo)) {
+		} else if (!vq_obs_same16(o->sdesc + lo, data + (lo - off), hi - lo)) {
 			drv_write_desc(o, lo, hi - lo, data + (lo - off), true);
 		}
 		/* virtio 1.3 2.7.13.3: the device reads exposed chains only */
