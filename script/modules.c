@@ -7,11 +7,12 @@
  */
 #include "conformance/conformance.h"
 #include "script/runner.h"
+#include "script/topo.h"
 
 #include <stddef.h>
 
 const struct lsim_module lsim_modules[] = {
-	/* { "topology", topo_lua_open }, */
+	{ "topology", ltopo_lua_open },
 	{ NULL, NULL },
 };
 
