@@ -531,6 +531,25 @@ void vtd_announce(struct vtd *d)
 	vtd_raise_config_irq(d);
 }
 
+int vtd_doorbell_write(struct vtd *d, uint64_t pa, uint32_t value)
+{
+	uint64_t off;
+	uint16_t idx;
+
+	if (!d || !d->cfg.has_notification || !d->cfg.notify_stride)
+		return -EOPNOTSUPP;
+	if (pa < d->cfg.notify_base)
+		return -ENOENT;
+	off = pa - d->cfg.notify_base;
+	if (off / d->cfg.notify_stride >= d->nvqs || off % d->cfg.notify_stride >= d->cfg.notify_size)
+		return -ENOENT;
+	idx = (uint16_t)(off / d->cfg.notify_stride);
+	vtd_tr(d, "doorbell %u 0x%x", idx, value);
+	d->vqs[idx].kicks++;
+	vtd_dp_kick(d, idx);
+	return 0;
+}
+
 struct vtd_faults *vtd_faults(struct vtd *d)
 {
 	return d ? &d->faults : NULL;

@@ -217,6 +217,15 @@ void vtd_set_link(struct vtd *d, bool up);
 /* Announce: set VIRTIO_NET_S_ANNOUNCE, generation++, config interrupt. */
 void vtd_announce(struct vtd *d);
 
+/*
+ * A CPU write of `value` to host-physical address pa (the platform's MMIO
+ * routing of a VMM's direct kick): inside queue i's doorbell (the area
+ * get_vq_notification gives) it notifies queue i as kick_vq does, traced
+ * "doorbell <i> 0x<value>".  -EOPNOTSUPP without doorbells; -ENOENT when
+ * pa is no doorbell of this device.
+ */
+int vtd_doorbell_write(struct vtd *d, uint64_t pa, uint32_t value);
+
 /* ---- datapath ---- */
 /* Attach a ring observer to queue idx's device engine (now, or when it is
  * created; cleared by reset).  NULL detaches. */
