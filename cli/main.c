@@ -333,6 +333,9 @@ static int conformance_option(const char *name, const char *val, struct conf_run
 		c->profile = val;
 	} else if (!strcmp(name, "only")) {
 		c->only = val;
+	} else if (!strcmp(name, "mutant")) {
+		/* hidden: a deliberately broken variant of the ifcvf device (tests) */
+		c->mutant = val;
 	} else if (!strcmp(name, "shard")) {
 		return parse_shard(val, c);
 	} else if (!strcmp(name, "out")) {

@@ -2,7 +2,9 @@
 /*
  * Check "net_config": the virtio-net configuration fields a device must fill
  * in for the features it offers (virtio 1.3 5.1.4.1), read before feature
- * negotiation, as a driver deciding on features would.
+ * negotiation, as a driver deciding on features would: max_virtqueue_pairs,
+ * mtu, rss_max_key_size, rss_max_indirection_table_length, speed, duplex.
+ * Fails naming the field and its value.
  */
 #include "conformance/conf_priv.h"
 #include "vdpasim/uapi.h"
@@ -13,7 +15,7 @@
 
 static const char *const reqs[] = {
 	"NET-CFG-DEV-01", "NET-CFG-DEV-02", "NET-CFG-DEV-03", "NET-CFG-DEV-07", "NET-CFG-DEV-08",
-	NULL,
+	"NET-CFG-DEV-10", "NET-CFG-DEV-11", NULL,
 };
 
 struct field {
@@ -46,10 +48,7 @@ static bool read_field(struct conf_ctx *ctx, const char *id, const struct field 
 
 static int run(struct conf_ctx *ctx)
 {
-	struct conf_vcap caps[CONF_MAX_VCAPS];
-	size_t n = conf_vcaps(&ctx->layout, caps);
-	const struct conf_vcap *cfg = conf_vcap_find(caps, n, VIRTIO_PCI_CAP_DEVICE_CFG,
-						     &ctx->layout);
+	const struct conf_vcap *cfg = ctx->dcap;
 	uint64_t f = ctx->offered, v;
 	struct field fl;
 
@@ -81,12 +80,25 @@ static int run(struct conf_ctx *ctx)
 				    "rss_max_indirection_table_length %llu (at least 128)",
 				    (unsigned long long)v);
 	}
+	if (f & F(VIRTIO_NET_F_SPEED_DUPLEX)) {
+		fl = FIELD(cfg, speed);
+		if (read_field(ctx, "NET-CFG-DEV-10", &fl, &v))
+			conf_expect(ctx, "NET-CFG-DEV-10", v <= 0x7fffffff || v == 0xffffffff,
+				    "speed %llu (0..0x7fffffff Mbit/s, or 0xffffffff unknown)",
+				    (unsigned long long)v);
+		fl = FIELD(cfg, duplex);
+		if (read_field(ctx, "NET-CFG-DEV-11", &fl, &v))
+			conf_expect(ctx, "NET-CFG-DEV-11", v == 0 || v == 1 || v == 0xff,
+				    "duplex 0x%02llx (0x00, 0x01 or 0xff unknown)",
+				    (unsigned long long)v);
+	}
 	return 0;
 }
 
 const struct conf_check conf_check_net_config = {
 	.name = "net_config",
-	.description = "net config fields for offered MQ, MTU, RSS, HASH_REPORT (5.1.4.1)",
+	.description = "net config fields for offered MQ, MTU, RSS, HASH_REPORT, SPEED_DUPLEX "
+		       "(5.1.4.1)",
 	.requirements = reqs,
 	.run = run,
 };

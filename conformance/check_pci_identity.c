@@ -18,7 +18,8 @@ static const char *const reqs[] = {
 
 static int run(struct conf_ctx *ctx)
 {
-	const struct vdpasim_pci_layout *l = &ctx->layout;
+	/* the identity enumeration read with config cycles */
+	const struct pcie_host_fn *l = &ctx->hf;
 	unsigned id = l->device_id;
 
 	/* virtio 1.3 4.1.2.1: Vendor ID 0x1AF4 */

@@ -15,7 +15,7 @@ static const char *const reqs[] = {
 	"PCI-DEV-09", "PCI-DEV-12", "PCI-DEV-13", "PCI-DEV-28", "PCI-DEV-29", "PCI-DEV-30",
 	"PCI-DEV-31", "PCI-DEV-32", "PCI-DEV-33", "PCI-DEV-34", "PCI-DEV-35", "PCI-DEV-36",
 	"PCI-DEV-37", "PCI-DEV-38", "PCI-DEV-39", "PCI-DEV-X01", "PCI-DEV-44", "PCI-DEV-50",
-	NULL,
+	"PCI-DEV-45", "PCI-DEV-46", "PCI-DEV-47", "PCI-DEV-48", NULL,
 };
 
 /* Smallest cap_len of each structure type (its struct in virtio_pci.h). */
@@ -48,11 +48,12 @@ static void check_cap_lengths(struct conf_ctx *ctx, const struct conf_vcap *caps
 		if (!min)
 			continue;
 		known++;
-		if (caps[i].cap_len < min || caps[i].cap_len > caps[i].raw_len) {
+		if (caps[i].cap_len < min || caps[i].cap_len > caps[i].room) {
 			conf_set(ctx, "PCI-DEV-09", CONF_FAIL,
-				 "capability %zu (cfg_type %u): cap_len %u, structure needs %u, "
-				 "capability occupies %u bytes", i, caps[i].cfg_type, caps[i].cap_len,
-				 min, caps[i].raw_len);
+				 "capability %zu at config 0x%x (cfg_type %u): cap_len %u, structure "
+				 "needs %u, %u bytes before the next capability", i,
+				 caps[i].cfg_off, caps[i].cfg_type, caps[i].cap_len, min,
+				 caps[i].room);
 			return;
 		}
 	}
@@ -174,15 +175,73 @@ static void check_notify(struct conf_ctx *ctx, const struct conf_vcap *notify,
 	check_notify_coverage(ctx, notify, common, width, nd);
 }
 
+/* virtio 1.3 4.1.4.7.1 and 4.1.4.8.1: shared memory and vendor data capabilities. */
+static void check_optional_caps(struct conf_ctx *ctx, const struct conf_vcap *caps, size_t n)
+{
+	unsigned shm = 0, vnd = 0;
+	bool bad45 = false, bad46 = false, bad47 = false, bad48 = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_vcap *c = &caps[i];
+		uint64_t bar = conf_bar_size(ctx, c->bar);
+
+		if (c->cfg_type == VIRTIO_PCI_CAP_SHARED_MEMORY_CFG) {
+			shm++;
+			if (!bad45 && (!bar || c->offset64 > bar || c->length64 > bar - c->offset64)) {
+				bad45 = true;
+				conf_set(ctx, "PCI-DEV-45", CONF_FAIL, "shared memory capability %zu "
+					 "(id %u): 0x%llx bytes at 0x%llx do not fit BAR%u of 0x%llx "
+					 "bytes", i, c->id, (unsigned long long)c->length64,
+					 (unsigned long long)c->offset64, c->bar,
+					 (unsigned long long)bar);
+			}
+			for (size_t k = 0; k < i && !bad46; k++)
+				if (caps[k].cfg_type == VIRTIO_PCI_CAP_SHARED_MEMORY_CFG &&
+				    caps[k].id == c->id) {
+					bad46 = true;
+					conf_set(ctx, "PCI-DEV-46", CONF_FAIL, "shared memory "
+						 "capabilities %zu and %zu both use id %u", k, i,
+						 c->id);
+				}
+		}
+		if (c->cfg_type == VIRTIO_PCI_CAP_VENDOR_CFG) {
+			vnd++;
+			if (!bad47 && c->vendor_id == VDPASIM_PCI_VENDOR_REDHAT_QUMRANET) {
+				bad47 = true;
+				conf_set(ctx, "PCI-DEV-47", CONF_FAIL, "vendor data capability %zu "
+					 "uses vendor_id 0x%04x", i, c->vendor_id);
+			}
+			if (!bad48 && c->cap_len % 4) {
+				bad48 = true;
+				conf_set(ctx, "PCI-DEV-48", CONF_FAIL, "vendor data capability %zu: "
+					 "cap_len %u is not a multiple of 4", i, c->cap_len);
+			}
+		}
+	}
+	/* a device without such capabilities has nothing these rows are about */
+	if (!bad45)
+		conf_set(ctx, "PCI-DEV-45", shm ? CONF_PASS : CONF_NOT_APPLICABLE,
+			 "%u shared memory capabilities, each inside its BAR", shm);
+	if (!bad46)
+		conf_set(ctx, "PCI-DEV-46", shm ? CONF_PASS : CONF_NOT_APPLICABLE,
+			 "%u shared memory capabilities, ids unique", shm);
+	if (!bad47)
+		conf_set(ctx, "PCI-DEV-47", vnd ? CONF_PASS : CONF_NOT_APPLICABLE,
+			 "%u vendor data capabilities, none with vendor_id 0x1af4", vnd);
+	if (!bad48)
+		conf_set(ctx, "PCI-DEV-48", vnd ? CONF_PASS : CONF_NOT_APPLICABLE,
+			 "%u vendor data capabilities, sizes multiples of 4", vnd);
+}
+
 static int run(struct conf_ctx *ctx)
 {
-	struct conf_vcap caps[CONF_MAX_VCAPS];
-	size_t n = conf_vcaps(&ctx->layout, caps);
-	const struct conf_vcap *common, *notify;
+	const struct conf_vcap *caps = ctx->caps, *common, *notify;
+	size_t n = ctx->ncaps;
 
-	common = conf_vcap_find(caps, n, VIRTIO_PCI_CAP_COMMON_CFG, &ctx->layout);
-	notify = conf_vcap_find(caps, n, VIRTIO_PCI_CAP_NOTIFY_CFG, &ctx->layout);
+	common = conf_vcap_find(caps, n, VIRTIO_PCI_CAP_COMMON_CFG, ctx);
+	notify = conf_vcap_find(caps, n, VIRTIO_PCI_CAP_NOTIFY_CFG, ctx);
 	check_cap_lengths(ctx, caps, n);
+	check_optional_caps(ctx, caps, n);
 	/* virtio 1.3 4.1.4.3.1 */
 	if (common && common->length < sizeof(struct virtio_pci_common_cfg))
 		conf_set(ctx, "PCI-DEV-13", CONF_FAIL, "common configuration capability %u is "
@@ -197,14 +256,14 @@ static int run(struct conf_ctx *ctx)
 	check_notify(ctx, notify, common);
 	/* virtio 1.3 4.1.4.5.1, 4.1.4.6, 4.1.4.6.1, 4.1.4.9.1 */
 	check_present(ctx, "PCI-DEV-39", conf_vcap_find(caps, n, VIRTIO_PCI_CAP_ISR_CFG,
-							&ctx->layout), "ISR status");
+							ctx), "ISR status");
 	check_present(ctx, "PCI-DEV-X01",
-		      conf_vcap_find(caps, n, VIRTIO_PCI_CAP_DEVICE_CFG, &ctx->layout),
+		      conf_vcap_find(caps, n, VIRTIO_PCI_CAP_DEVICE_CFG, ctx),
 		      "device-specific configuration");
 	check_alignment(ctx, "PCI-DEV-44", caps, n, VIRTIO_PCI_CAP_DEVICE_CFG, 4,
 			"device-specific configuration");
 	check_present(ctx, "PCI-DEV-50", conf_vcap_find(caps, n, VIRTIO_PCI_CAP_PCI_CFG,
-							&ctx->layout), "PCI configuration access");
+							ctx), "PCI configuration access");
 	return 0;
 }
 

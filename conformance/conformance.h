@@ -155,7 +155,7 @@ extern const struct conf_builtin_device conf_builtin_devices[]; /* ends with { N
 
 struct conf_plugin {
 	const struct vdpasim_device_plugin *desc;
-	void *handle;          /* dlopen handle, NULL for a built-in */
+	void *handle;          /* unused: sim/devhost keeps a loaded plugin mapped */
 	char source[256];      /* "builtin" or the file's base name */
 	char sha256[65];       /* of the .so file; "builtin" for a built-in device */
 };
@@ -274,6 +274,7 @@ struct conf_run_config {
 	uint64_t max_sim_time_ps;   /* simulated time per check; 0: default */
 	uint64_t max_events;        /* engine events per check; 0: default */
 	bool selftest;              /* add conf_selftest_checks (hidden --selftest) */
+	const char *mutant;         /* a broken variant of --device ifcvf (hidden --mutant) */
 	const struct conf_check *const *checks; /* NULL: conf_checks; NULL-terminated */
 	bool quiet;                 /* no progress lines */
 	FILE *diag;                 /* messages; NULL: stderr */

@@ -1,32 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * The platform a check's device instance lives on: the host services of the
- * plugin ABI over a private struct sim, a simulated-time and event budget,
- * the last trace records for failure excerpts, and conf_set(), through which a
- * check reports evidence.  One context per check run, inside the check's own
- * process.
- *
- * There is no guest memory here yet: DMA is refused with -EFAULT and counted,
- * frames sent are counted (no wire).  Ring checks will attach memory, the ring
- * observer and a wire to the context.
+ * The platform a check's device lives on, built in the check's own process:
+ * a struct sim seeded from --seed, host memory, an IOMMU domain the device is
+ * attached to (guest memory mapped at CONF_IOVA_BASE), a PCIe root complex
+ * with the device under test placed by sim/devhost (the one plugin host of
+ * the project: DMA timed and through the IOMMU, MSI-X, timers, ports, ring
+ * observers), a peer port the suite owns on the device's Ethernet port, and
+ * the budget, trace excerpt and conf_set() through which a check reports.
+ * Enumeration and the capability walk happen here too (conf_drv_probe), so a
+ * check starts from a device the suite has found as a driver would.
  */
-#include "conformance/conf_priv.h"
+#include "conformance/conf_drv.h"
+#include "sim/devhost/devhost.h"
+#include "sim/iommu/iommu.h"
+#include "sim/mem/mem.h"
+#include "sim/net/net.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct conf_timer {
-	eng_event_id ev;
-	vdpasim_timer_fn fn;
-	uint64_t arg;
-	bool live;
-};
-
-static struct conf_ctx *ctx_of(void *host)
-{
-	return host;
-}
 
 /* ---- trace excerpt ------------------------------------------------------------------------- */
 
@@ -67,180 +59,239 @@ static void trace_excerpt(const struct conf_ctx *ctx, char *buf, size_t size)
 	}
 }
 
-/* ---- host services ------------------------------------------------------------------------- */
+/* ---- what the device does: DMA, observer events ---------------------------------------------- */
 
-static int host_dma(void *host, uint64_t iova, uint32_t len, uint64_t *t_ps, const char *dir)
+static void dma_tap(void *arg, bool write, uint64_t iova, const void *data, uint32_t len,
+		    int result)
 {
-	struct conf_ctx *ctx = ctx_of(host);
+	struct conf_ctx *ctx = arg;
 
-	ctx->dma_faults++;
-	eng_trace(ctx->sim, "host", "dma_refused", "dir=%s iova=0x%llx len=%u", dir,
-		  (unsigned long long)iova, len);
-	if (t_ps && *t_ps < eng_now(ctx->sim))
-		*t_ps = eng_now(ctx->sim);
-	return -EFAULT;
-}
-
-static int host_dma_read(void *host, uint64_t iova, void *dst, uint32_t len, uint64_t *t_ps)
-{
-	(void)dst;
-	return host_dma(host, iova, len, t_ps, "read");
-}
-
-static int host_dma_write(void *host, uint64_t iova, const void *src, uint32_t len,
-			  uint64_t *t_ps)
-{
-	(void)src;
-	return host_dma(host, iova, len, t_ps, "write");
-}
-
-static int host_msix_send(void *host, uint16_t vector, uint64_t at_ps)
-{
-	struct conf_ctx *ctx = ctx_of(host);
-
-	if (vector >= ctx->layout.msix_vectors || at_ps < eng_now(ctx->sim))
-		return -EINVAL;
-	ctx->msix_sent++;
-	eng_trace(ctx->sim, "host", "msix", "vector=%u at=%llu", vector,
-		  (unsigned long long)at_ps);
-	return 0;
-}
-
-static uint64_t host_now(void *host)
-{
-	return eng_now(ctx_of(host)->sim);
-}
-
-static void timer_fire(struct sim *sim, void *arg)
-{
-	struct conf_ctx *ctx = eng_attached(sim, "conf");
-	size_t i = (size_t)(uintptr_t)arg;
-	struct conf_timer *t;
-
-	if (!ctx || i >= ctx->ntimers)
+	(void)data;
+	if (result) {
+		ctx->dma_faults++;
 		return;
-	t = &ctx->timers[i];
-	if (!t->live)
-		return;
-	t->live = false;
-	t->fn(ctx->dev, t->arg);
-}
-
-static uint64_t host_timer_add(void *host, uint64_t at_ps, vdpasim_timer_fn fn, uint64_t arg)
-{
-	struct conf_ctx *ctx = ctx_of(host);
-	struct conf_timer *t;
-
-	if (!fn || at_ps < eng_now(ctx->sim))
-		return 0;
-	if (ctx->ntimers == ctx->timers_cap) {
-		size_t ncap = ctx->timers_cap ? ctx->timers_cap * 2 : 64;
-		struct conf_timer *p = realloc(ctx->timers, ncap * sizeof(*p));
-
-		if (!p)
-			return 0;
-		ctx->timers = p;
-		ctx->timers_cap = ncap;
 	}
-	t = &ctx->timers[ctx->ntimers];
-	t->fn = fn;
-	t->arg = arg;
-	t->live = true;
-	t->ev = eng_schedule_at(ctx->sim, at_ps, timer_fire, (void *)(uintptr_t)ctx->ntimers);
-	if (!t->ev)
-		return 0;
-	return ++ctx->ntimers;
+	if (write)
+		ctx->dma_writes++;
+	else
+		ctx->dma_reads++;
+	for (unsigned i = 0; i < ctx->nwatch; i++) {
+		struct conf_watch *w = &ctx->watch[i];
+
+		if (iova >= w->lo + w->len || iova + len <= w->lo)
+			continue;
+		if (!w->reads && !w->writes)
+			snprintf(w->first, sizeof(w->first), "%s of %u bytes at 0x%llx at %llu ps",
+				 write ? "write" : "read", len, (unsigned long long)iova,
+				 (unsigned long long)eng_now(ctx->sim));
+		if (write && !w->writes)
+			snprintf(w->first_write, sizeof(w->first_write), "%u bytes at 0x%llx at %llu "
+				 "ps", len, (unsigned long long)iova,
+				 (unsigned long long)eng_now(ctx->sim));
+		if (write)
+			w->writes++;
+		else
+			w->reads++;
+	}
 }
 
-static int host_timer_cancel(void *host, uint64_t handle)
+static void obs_listener(void *arg, uint16_t qid, const struct vq_obs_event *ev)
 {
-	struct conf_ctx *ctx = ctx_of(host);
-	struct conf_timer *t;
+	struct conf_ctx *ctx = arg;
+	char text[128];
 
-	if (!handle || handle > ctx->ntimers)
-		return -ENOENT;
-	t = &ctx->timers[handle - 1];
-	if (!t->live)
-		return -ENOENT;
-	t->live = false;
-	return eng_cancel(ctx->sim, t->ev);
+	if (ev->actor != VQ_ACTOR_DEVICE || (unsigned)ev->rule >= VQ_R_COUNT)
+		return;
+	ctx->obs_dev++;
+	ctx->obs_rule[ev->rule]++;
+	if (ctx->nobs >= CONF_OBS_KEEP)
+		return;
+	vq_obs_format(ev, text, sizeof(text));
+	ctx->obs[ctx->nobs].qid = qid;
+	ctx->obs[ctx->nobs].rule = ev->rule;
+	snprintf(ctx->obs[ctx->nobs].text, sizeof(ctx->obs[0].text), "queue %u at %llu ps: %s",
+		 qid, (unsigned long long)eng_now(ctx->sim), text);
+	ctx->nobs++;
 }
 
-static void host_log(void *host, enum vdpasim_log_level level, const char *msg)
+int conf_watch(struct conf_ctx *ctx, uint64_t lo, uint64_t len)
 {
-	struct conf_ctx *ctx = ctx_of(host);
-	char line[200];
-
-	snprintf(line, sizeof(line), "log level=%d %s", (int)level, msg ? msg : "");
-	keep_trace_line(ctx, line, strlen(line));
+	if (ctx->nwatch >= CONF_WATCH_MAX)
+		return -ENOSPC;
+	ctx->watch[ctx->nwatch] = (struct conf_watch){ .lo = lo, .len = len };
+	return (int)ctx->nwatch++;
 }
 
-static void host_trace(void *host, const char *event, const char *kv)
+void conf_watch_clear(struct conf_ctx *ctx)
 {
-	struct conf_ctx *ctx = ctx_of(host);
-
-	eng_trace(ctx->sim, ctx->plugin->name, event ? event : "?", "%s", kv ? kv : "");
+	ctx->nwatch = 0;
 }
 
-static uint64_t host_rng_next(void *host)
+static bool rule_is(int rule, const char *id)
 {
-	return eng_rng_next(&ctx_of(host)->rng);
+	const struct vq_rule_info *ri = vq_rule_info((enum vq_rule)rule);
+
+	return ri && !strcmp(ri->id, id);
 }
 
-static void host_stat_add(void *host, const char *name, uint64_t delta)
+uint64_t conf_obs_count(const struct conf_ctx *ctx, const char *id)
 {
-	if (name && *name)
-		eng_stat_add(ctx_of(host)->sim, name, delta);
+	uint64_t n = 0;
+
+	for (int r = 0; r < VQ_R_COUNT; r++)
+		if (ctx->obs_rule[r] && rule_is(r, id))
+			n += ctx->obs_rule[r];
+	return n;
 }
 
-static int host_net_send(void *host, uint32_t port, const void *frame, uint32_t len,
-			 uint64_t at_ps)
+const char *conf_obs_first(const struct conf_ctx *ctx, const char *id)
 {
-	struct conf_ctx *ctx = ctx_of(host);
-
-	if (port >= ctx->layout.nr_net_ports || !frame || at_ps < eng_now(ctx->sim))
-		return -EINVAL;
-	ctx->frames_sent++;
-	eng_trace(ctx->sim, "host", "net_send", "port=%u len=%u frame=%llu", port, len,
-		  (unsigned long long)ctx->frames_sent);
-	return 0;
+	for (unsigned i = 0; i < ctx->nobs; i++)
+		if (rule_is(ctx->obs[i].rule, id))
+			return ctx->obs[i].text;
+	return NULL;
 }
 
-static uint64_t host_net_tx_free_at(void *host, uint32_t port)
+void conf_obs_sync(struct conf_ctx *ctx)
 {
-	(void)port;
-	return eng_now(ctx_of(host)->sim);
+	for (unsigned q = 0; q < CONF_MAX_VQ; q++) {
+		struct vq_obs *o = ctx->vq[q].live ? devh_observer(ctx->dh, (uint16_t)q) : NULL;
+
+		if (o)
+			vq_obs_sync(o);
+	}
 }
 
-static void host_queue_enabled(void *host, uint16_t qid, uint16_t size, int packed,
-			       uint64_t desc, uint64_t driver, uint64_t device, uint64_t features)
+void conf_obs_judge(struct conf_ctx *ctx, const char *const *ids, const char *what)
 {
-	struct conf_ctx *ctx = ctx_of(host);
+	for (const char *const *id = ids; *id; id++) {
+		uint64_t n = conf_obs_count(ctx, *id);
+		const char *first = conf_obs_first(ctx, *id);
+		const struct vq_rule_info *ri = NULL;
 
-	eng_trace(ctx->sim, "host", "queue_enabled",
-		  "qid=%u size=%u packed=%d desc=0x%llx driver=0x%llx device=0x%llx "
-		  "features=0x%llx", qid, size, packed, (unsigned long long)desc,
-		  (unsigned long long)driver, (unsigned long long)device,
-		  (unsigned long long)features);
+		for (int r = 0; r < VQ_R_COUNT && !ri; r++)
+			if (rule_is(r, *id))
+				ri = vq_rule_info((enum vq_rule)r);
+		if (n)
+			conf_set(ctx, *id, CONF_FAIL, "ring observer: %llu violation%s of \"%s\"; "
+				 "first: %s", (unsigned long long)n, n == 1 ? "" : "s",
+				 ri ? ri->text : *id, first ? first : "(not kept)");
+		else
+			conf_set(ctx, *id, CONF_PASS, "ring observer watched %s: no violation of "
+				 "\"%s\"", what, ri ? ri->text : *id);
+	}
 }
 
-static void host_queue_disabled(void *host, uint16_t qid)
+/* ---- the peer ------------------------------------------------------------------------------ */
+
+static void peer_rx(void *arg, struct net_port *port, const uint8_t *frame, size_t len,
+		    sim_time_t at)
 {
-	eng_trace(ctx_of(host)->sim, "host", "queue_disabled", "qid=%u", qid);
+	struct conf_ctx *ctx = arg;
+	uint64_t i = ctx->nwire++;
+
+	if (i < CONF_WIRE_KEEP) {
+		struct conf_wiref *w = &ctx->wire[i];
+
+		w->data = malloc(len ? len : 1);
+		if (w->data)
+			memcpy(w->data, frame, len);
+		w->len = w->data ? (uint32_t)len : 0;
+		w->at = at;
+	}
+	if (ctx->peer_echo)
+		net_port_send(port, frame, len);
 }
 
-static void host_device_error(void *host, uint16_t qid, const char *violation, const char *detail)
-{
-	struct conf_ctx *ctx = ctx_of(host);
+static const struct net_port_ops peer_ops = { .rx = peer_rx };
 
-	if (!ctx->device_errors++)
-		snprintf(ctx->first_device_error, sizeof(ctx->first_device_error),
-			 "queue %u: %s: %s", qid, violation ? violation : "?", detail ? detail : "");
-	eng_trace(ctx->sim, "host", "device_error", "qid=%u violation=%s", qid,
-		  violation ? violation : "?");
+int conf_peer_send(struct conf_ctx *ctx, const void *frame, uint32_t len)
+{
+	if (!ctx->peer)
+		return -ENOTCONN;
+	return net_port_send(ctx->peer, frame, len);
+}
+
+int conf_link_set(struct conf_ctx *ctx, bool up)
+{
+	if (!ctx->link)
+		return -ENOTCONN;
+	return net_link_set_up(ctx->link, up);
+}
+
+void conf_traffic_clear(struct conf_ctx *ctx)
+{
+	uint64_t nr = ctx->nrx < CONF_RX_KEEP ? ctx->nrx : CONF_RX_KEEP;
+	uint64_t nw = ctx->nwire < CONF_WIRE_KEEP ? ctx->nwire : CONF_WIRE_KEEP;
+
+	for (uint64_t i = 0; i < nr; i++)
+		free(ctx->rxf[i].data);
+	for (uint64_t i = 0; i < nw; i++)
+		free(ctx->wire[i].data);
+	memset(ctx->rxf, 0, sizeof(ctx->rxf));
+	memset(ctx->wire, 0, sizeof(ctx->wire));
+	ctx->nrx = ctx->nwire = ctx->rx_bad = 0;
+	ctx->rx_bad_why[0] = 0;
 }
 
 /* ---- context ---------------------------------------------------------------------------------- */
+
+static int fail(char *err, size_t errlen, int rc, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(rc < 0 ? -rc : rc));
+	return rc < 0 ? rc : -EINVAL;
+}
+
+static int build_platform(struct conf_ctx *ctx, char *err, size_t errlen)
+{
+	struct net_link_cfg lc = { .rate_bps = NET_RATE_100G, .length_m = 2,
+				   .max_frame_len = NET_FRAME_MAX };
+	struct net_port_cfg pc = { .name = "peer", .tx_queue_frames = 4096 };
+	unsigned n = 0;
+	int rc;
+
+	ctx->mem = mem_new(1ULL << 36);
+	ctx->io = ctx->mem ? iommu_new(ctx->sim, NULL) : NULL;
+	ctx->dom = ctx->io ? iommu_domain_new(ctx->io, IOMMU_DOMAIN_PAGING) : NULL;
+	ctx->rc = ctx->dom ? pcie_rc_new(ctx->sim, ctx->mem, ctx->io, NULL) : NULL;
+	if (!ctx->rc) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = devh_create(ctx->sim, ctx->rc, CONF_SLOT, ctx->plugin, ctx->options, "dut", &ctx->dh);
+	if (rc) {
+		snprintf(err, errlen, "device create() failed: %d (%s)", rc, strerror(-rc));
+		return rc;
+	}
+	ctx->dev = devh_dev(ctx->dh);
+	ctx->layout = *devh_layout(ctx->dh);
+	devh_set_dma_tap(ctx->dh, dma_tap, ctx);
+	devh_obs_listen(ctx->dh, obs_listener, ctx);
+	rc = iommu_attach(ctx->io, pcie_fn_bdf(devh_fn(ctx->dh)), 0, ctx->dom);
+	if (!rc)
+		rc = iommu_map(ctx->dom, CONF_IOVA_BASE, CONF_PA_BASE, CONF_IOVA_SIZE,
+			       IOMMU_READ | IOMMU_WRITE);
+	if (rc)
+		return fail(err, errlen, rc, "IOMMU set-up");
+	rc = pcie_enumerate(ctx->rc, CONF_MMIO_BASE, CONF_MMIO_SIZE, &ctx->hf, 1, &n);
+	if (rc || n != 1) {
+		snprintf(err, errlen, "PCI enumeration found %u functions (%d): the device's "
+			 "BARs do not fit the MMIO window", n, rc);
+		return rc ? rc : -ENODEV;
+	}
+	if (devh_net_ports(ctx->dh)) {
+		ctx->peer_echo = true;
+		rc = net_port_new(ctx->sim, &pc, &peer_ops, ctx, &ctx->peer);
+		if (!rc)
+			rc = net_link_new(ctx->sim, &lc, devh_net_port(ctx->dh, 0), ctx->peer,
+					  &ctx->link);
+		if (rc)
+			return fail(err, errlen, rc, "Ethernet peer");
+	}
+	conf_drv_attach_msi(ctx);
+	ctx->iova_next = CONF_IOVA_BASE;
+	return 0;
+}
 
 int conf_ctx_init(struct conf_ctx *ctx, const struct vdpasim_device_plugin *plugin,
 		  const char *options, uint64_t seed, const char *stream, char *err,
@@ -266,59 +317,33 @@ int conf_ctx_init(struct conf_ctx *ctx, const struct vdpasim_device_plugin *plug
 	}
 	eng_trace_enable(ctx->sim, trace_sink, ctx);
 	eng_rng_stream(ctx->sim, stream, &ctx->rng);
-	ctx->ops = (struct vdpasim_host_ops){
-		.size = sizeof(struct vdpasim_host_ops),
-		.dma_read = host_dma_read,
-		.dma_write = host_dma_write,
-		.msix_send = host_msix_send,
-		.now = host_now,
-		.timer_add = host_timer_add,
-		.timer_cancel = host_timer_cancel,
-		.log = host_log,
-		.trace = host_trace,
-		.rng_next = host_rng_next,
-		.stat_add = host_stat_add,
-		.net_send = host_net_send,
-		.net_tx_free_at = host_net_tx_free_at,
-		.queue_enabled = host_queue_enabled,
-		.queue_disabled = host_queue_disabled,
-		.device_error = host_device_error,
-	};
-	memset(&ctx->layout, 0, sizeof(ctx->layout));
-	ctx->layout.size = sizeof(ctx->layout);
-	rc = plugin->create(&ctx->ops, ctx, ctx->options, &ctx->layout, &ctx->dev);
-	if (rc || !ctx->dev) {
-		ctx->dev = NULL;
-		snprintf(err, errlen, "device create() failed: %d (%s)", rc,
-			 rc < 0 ? strerror(-rc) : "no instance returned");
-		return rc < 0 ? rc : -EINVAL;
-	}
-	if (ctx->layout.size > sizeof(ctx->layout)) {
-		snprintf(err, errlen, "device create() set layout size %u, larger than %zu",
-			 ctx->layout.size, sizeof(ctx->layout));
-		return -EINVAL;
-	}
-	if (ctx->layout.nr_vendor_caps > VDPASIM_MAX_VENDOR_CAPS) {
-		snprintf(err, errlen, "device create() reported %u vendor capabilities (max %d)",
-			 ctx->layout.nr_vendor_caps, VDPASIM_MAX_VENDOR_CAPS);
-		return -EINVAL;
-	}
-	/* power-on */
-	plugin->reset(ctx->dev);
-	return 0;
+	rc = build_platform(ctx, err, errlen);
+	if (rc)
+		return rc;
+	return conf_drv_probe(ctx, err, errlen);
 }
 
 void conf_ctx_fini(struct conf_ctx *ctx)
 {
-	if (ctx->dev && ctx->plugin)
-		ctx->plugin->destroy(ctx->dev);
-	ctx->dev = NULL;
+	conf_drv_release(ctx);
+	conf_traffic_clear(ctx);
+	net_link_free(ctx->link);
+	net_port_free(ctx->peer);
+	devh_destroy(ctx->dh);
+	pcie_rc_free(ctx->rc);
+	iommu_free(ctx->io);
+	mem_free(ctx->mem);
 	if (ctx->sim)
 		eng_sim_free(ctx->sim);
+	ctx->link = NULL;
+	ctx->peer = NULL;
+	ctx->dh = NULL;
+	ctx->dev = NULL;
+	ctx->rc = NULL;
+	ctx->io = NULL;
+	ctx->dom = NULL;
+	ctx->mem = NULL;
 	ctx->sim = NULL;
-	free(ctx->timers);
-	ctx->timers = NULL;
-	ctx->ntimers = ctx->timers_cap = 0;
 }
 
 sim_time_t conf_now(const struct conf_ctx *ctx)
@@ -356,8 +381,11 @@ int conf_run_for(struct conf_ctx *ctx, sim_time_t dt)
 
 uint64_t conf_mmio_read(struct conf_ctx *ctx, uint8_t bar, uint64_t off, uint8_t size)
 {
-	uint64_t v = ctx->plugin->mmio_read(ctx->dev, bar, off, size);
+	uint64_t v = ~0ULL;
 
+	if (bar >= VDPASIM_MAX_BARS || !ctx->hf.bar[bar].size)
+		return size < 8 ? (1ULL << (8 * size)) - 1 : ~0ULL;
+	pcie_mmio_read(ctx->rc, ctx->hf.bar[bar].addr + off, size, &v, NULL);
 	if (size < 8)
 		v &= (1ULL << (8 * size)) - 1;
 	return v;
@@ -365,7 +393,28 @@ uint64_t conf_mmio_read(struct conf_ctx *ctx, uint8_t bar, uint64_t off, uint8_t
 
 void conf_mmio_write(struct conf_ctx *ctx, uint8_t bar, uint64_t off, uint8_t size, uint64_t v)
 {
-	ctx->plugin->mmio_write(ctx->dev, bar, off, size, v);
+	if (bar >= VDPASIM_MAX_BARS || !ctx->hf.bar[bar].size)
+		return;
+	pcie_mmio_write(ctx->rc, ctx->hf.bar[bar].addr + off, size, v, NULL);
+}
+
+uint32_t conf_cfg_read(struct conf_ctx *ctx, uint16_t off, unsigned size)
+{
+	uint32_t v = 0;
+
+	if (pcie_host_cfg_read(&ctx->hf, off, size, &v))
+		return size < 4 ? (1u << (8 * size)) - 1 : ~0u;
+	return v;
+}
+
+void conf_cfg_write(struct conf_ctx *ctx, uint16_t off, unsigned size, uint32_t v)
+{
+	pcie_host_cfg_write(&ctx->hf, off, size, v);
+}
+
+int conf_control(struct conf_ctx *ctx, const char *cmd, char *reply, size_t len)
+{
+	return devh_control(ctx->dh, cmd, reply, len);
 }
 
 /* ---- evidence --------------------------------------------------------------------------------- */
@@ -416,6 +465,18 @@ static int vset(struct conf_ctx *ctx, const char *id, enum conf_status st, int64
 	conf_buf_u64(ctx->out, (uint64_t)frame);
 	conf_buf_str(ctx->out, trace);
 	return 0;
+}
+
+int conf_abort(struct conf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx->abort_why[0]) {
+		va_start(ap, fmt);
+		vsnprintf(ctx->abort_why, sizeof(ctx->abort_why), fmt, ap);
+		va_end(ap);
+	}
+	return -ECANCELED;
 }
 
 int conf_set(struct conf_ctx *ctx, const char *id, enum conf_status st, const char *fmt, ...)

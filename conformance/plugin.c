@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * Finding the device under test: a built-in model by name, or a vendor's
- * shared object.  A plugin is refused with a one-line reason before any of its
- * callbacks run when its descriptor does not match this simulator's ABI
- * (include/vdpasim/device_plugin.h).
+ * shared object loaded by sim/devhost (devh_plugin_load).  A plugin is refused
+ * with a one-line reason before any of its callbacks run when its descriptor
+ * does not match this simulator's ABI (include/vdpasim/device_plugin.h).
  */
 #include "conformance/conf_priv.h"
+#include "sim/devhost/devhost.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,33 +49,6 @@ static void builtin_names(char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
-/* The checks every descriptor must pass, built-in or not. */
-int conf_plugin_check_descriptor(const struct vdpasim_device_plugin *d, const char *what,
-				 char *err, size_t errlen)
-{
-	if (!d)
-		return fail(err, errlen, -EINVAL, "%s: %s() returned no descriptor", what,
-			    VDPASIM_PLUGIN_SYMBOL);
-	if (d->abi_version != VDPASIM_PLUGIN_ABI_VERSION)
-		return fail(err, errlen, -EPROTO,
-			    "%s: device plugin ABI version %u, but this vdpasim supports version %d "
-			    "(rebuild the plugin against this include/vdpasim/device_plugin.h)",
-			    what, d->abi_version, VDPASIM_PLUGIN_ABI_VERSION);
-	/* later versions may append fields; a smaller descriptor is a different ABI */
-	if (d->size < sizeof(*d))
-		return fail(err, errlen, -EPROTO,
-			    "%s: descriptor size %u is smaller than this vdpasim's %zu bytes "
-			    "for ABI version %d", what, d->size, sizeof(*d),
-			    VDPASIM_PLUGIN_ABI_VERSION);
-	if (!d->name || !*d->name)
-		return fail(err, errlen, -EINVAL, "%s: descriptor has no name", what);
-	if (!d->create || !d->destroy || !d->mmio_read || !d->mmio_write || !d->reset)
-		return fail(err, errlen, -EINVAL,
-			    "%s: descriptor lacks a mandatory callback (create, destroy, mmio_read, "
-			    "mmio_write and reset are required)", what);
-	return 0;
-}
-
 static int open_builtin(const char *name, struct conf_plugin *p, char *err, size_t errlen)
 {
 	char names[256];
@@ -86,7 +59,7 @@ static int open_builtin(const char *name, struct conf_plugin *p, char *err, size
 		p->desc = d->get();
 		snprintf(p->source, sizeof(p->source), "builtin");
 		snprintf(p->sha256, sizeof(p->sha256), "builtin");
-		return conf_plugin_check_descriptor(p->desc, name, err, errlen);
+		return devh_plugin_check(p->desc, err, errlen);
 	}
 	builtin_names(names, sizeof(names));
 	return fail(err, errlen, -ENOENT,
@@ -97,10 +70,8 @@ static int open_builtin(const char *name, struct conf_plugin *p, char *err, size
 static int open_shared(const char *path, struct conf_plugin *p, char *err, size_t errlen)
 {
 	const char *base = strrchr(path, '/');
-	vdpasim_device_plugin_fn get;
 	char local[4096];
 	struct stat st;
-	void *sym;
 	int rc;
 
 	if (stat(path, &st))
@@ -119,23 +90,9 @@ static int open_shared(const char *path, struct conf_plugin *p, char *err, size_
 			    strerror(-rc));
 	snprintf(p->source, sizeof(p->source), "%.*s", (int)sizeof(p->source) - 1,
 		 base ? base + 1 : path);
-	dlerror();
-	p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!p->handle) {
-		const char *why = dlerror();
-
-		return fail(err, errlen, -EINVAL, "device plugin '%s' cannot be loaded: %s", path,
-			    why ? why : "unknown error");
-	}
-	dlerror();
-	sym = dlsym(p->handle, VDPASIM_PLUGIN_SYMBOL);
-	if (!sym)
-		return fail(err, errlen, -EINVAL,
-			    "device plugin '%s' does not export %s() (is it a vdpasim device "
-			    "plugin? see docs/plugin-abi.md)", path, VDPASIM_PLUGIN_SYMBOL);
-	get = (vdpasim_device_plugin_fn)sym;
-	p->desc = get();
-	return conf_plugin_check_descriptor(p->desc, path, err, errlen);
+	/* sim/devhost loads and checks it: one plugin loader in the project */
+	rc = devh_plugin_load(path, &p->desc, err, errlen);
+	return rc == -ENOENT || rc == -ENOEXEC ? -EINVAL : rc;
 }
 
 int conf_plugin_open(const char *device, struct conf_plugin *p, char *err, size_t errlen)
@@ -156,7 +113,6 @@ int conf_plugin_open(const char *device, struct conf_plugin *p, char *err, size_
 
 void conf_plugin_close(struct conf_plugin *p)
 {
-	if (p->handle)
-		dlclose(p->handle);
+	/* a loaded plugin stays mapped for the life of the process (devh_plugin_load) */
 	memset(p, 0, sizeof(*p));
 }

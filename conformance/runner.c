@@ -8,6 +8,7 @@
  * results never depend on which checks ran before it or in which shard.
  */
 #include "conformance/conf_priv.h"
+#include "conformance/mutants/mutant.h"
 #include "vdpasim/uapi.h"
 
 #include <errno.h>
@@ -295,6 +296,7 @@ static void check_child(void *arg, struct conf_buf *out)
 		conf_buf_u8(out, ctx.budget_exceeded);
 		conf_buf_u64(out, eng_now(ctx.sim));
 		conf_buf_str(out, ctx.misuse);
+		conf_buf_str(out, ctx.abort_why);
 	}
 	conf_ctx_fini(&ctx);
 }
@@ -377,9 +379,11 @@ static int absorb(struct run *r, const struct check_job *job, const uint8_t *dat
 			uint8_t budget = conf_rd_u8(&rd);
 			uint64_t t = conf_rd_u64(&rd);
 			char *misuse = conf_rd_str(&rd, CONF_MAX_MESSAGE);
+			char *why = conf_rd_str(&rd, CONF_MAX_MESSAGE);
 
 			if (rd.bad || rd.pos != rd.len) {
 				free(misuse);
+				free(why);
 				return -EINVAL;
 			}
 			if (misuse[0]) {
@@ -397,12 +401,16 @@ static int absorb(struct run *r, const struct check_job *job, const uint8_t *dat
 							      CONF_DEFAULT_MAX_EVENTS));
 				rc = error_all(r, job, msg, t);
 			}
-			if (!rc && ret) {
+			if (!rc && ret && why[0]) {
+				snprintf(msg, sizeof(msg), "check could not complete: %s", why);
+				rc = error_all(r, job, msg, t);
+			} else if (!rc && ret) {
 				snprintf(msg, sizeof(msg), "check could not complete: %d (%s)", ret,
 					 ret < 0 && ret > -4096 ? strerror(-ret) : "?");
 				rc = error_all(r, job, msg, t);
 			}
 			free(misuse);
+			free(why);
 			return rc;
 		} else {
 			rd.bad = true;
@@ -586,6 +594,20 @@ int conf_run_report(const struct conf_run_config *cfg, struct conf_report **out)
 	if (conf_plugin_open(cfg->device, &r.plugin, err, sizeof(err))) {
 		rc = say(&r, CONF_EXIT_USAGE, "%s", err);
 		goto out;
+	}
+	if (cfg->mutant && *cfg->mutant) {
+		const struct conf_mutant *mu = conf_mutant_find(cfg->mutant);
+
+		if (strcmp(cfg->device, "ifcvf")) {
+			rc = say(&r, CONF_EXIT_USAGE, "--mutant: mutants are broken variants of "
+				 "--device ifcvf");
+			goto out;
+		}
+		if (!mu) {
+			rc = say(&r, CONF_EXIT_USAGE, "--mutant %s: no such mutant", cfg->mutant);
+			goto out;
+		}
+		r.plugin.desc = mu->plugin;
 	}
 	if (conf_report_new(&r.report)) {
 		rc = say(&r, CONF_EXIT_INTERNAL, "out of memory");

@@ -33,6 +33,15 @@
 #define VIRTIO_F_SUSPEND 43
 #endif
 
+/* virtio-pci structures newer than the 6.1 header (virtio 1.3 4.1.4.3, 4.1.4.8). */
+#ifndef VIRTIO_PCI_CAP_VENDOR_CFG
+#define VIRTIO_PCI_CAP_VENDOR_CFG 9
+#endif
+#ifndef VIRTIO_PCI_COMMON_ADM_Q_IDX
+#define VIRTIO_PCI_COMMON_ADM_Q_IDX 60
+#define VIRTIO_PCI_COMMON_ADM_Q_NUM 62
+#endif
+
 /* Device status bits newer than the 6.1 header. */
 #ifndef VIRTIO_CONFIG_S_SUSPEND
 #define VIRTIO_CONFIG_S_SUSPEND 0x10

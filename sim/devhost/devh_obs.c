@@ -24,6 +24,8 @@ static void obs_event(void *ctx, const struct vq_obs_event *ev)
 	if (dh->obs_text && dh->obs_text_n < DEVH_OBS_TEXT_KEPT)
 		snprintf(dh->obs_text[dh->obs_text_n++], sizeof(dh->obs_text[0]), "q%u %s",
 			 dh->obs_cb_qid, text);
+	if (dh->listener)
+		dh->listener(dh->listener_ctx, dh->obs_cb_qid, ev);
 }
 
 static void obs_retire(struct devh *dh, uint16_t qid)
@@ -35,6 +37,41 @@ static void obs_retire(struct devh *dh, uint16_t qid)
 	dh->retired_level[VQ_SHOULD] += vq_obs_count_level(o, VQ_SHOULD);
 	vq_obs_free(o);
 	dh->obs[qid] = NULL;
+}
+
+/* Per-queue arrays cover qid; 0 or -ENOMEM. */
+static int obs_room(struct devh *dh, uint16_t qid)
+{
+	if (!dh->obs_text) {
+		dh->obs_text = calloc(DEVH_OBS_TEXT_KEPT, sizeof(*dh->obs_text));
+		if (!dh->obs_text)
+			return -ENOMEM;
+	}
+	if (qid >= dh->nobs) {
+		uint32_t n = qid + 1u;
+		struct vq_obs **no = realloc(dh->obs, n * sizeof(*no));
+		uint8_t *np;
+		uint16_t *nv;
+
+		if (!no)
+			return -ENOMEM;
+		dh->obs = no;
+		np = realloc(dh->obs_pinned, n * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		dh->obs_pinned = np;
+		nv = realloc(dh->obs_vector, n * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		dh->obs_vector = nv;
+		for (uint32_t q = dh->nobs; q < n; q++) {
+			dh->obs[q] = NULL;
+			dh->obs_pinned[q] = 0;
+			dh->obs_vector[q] = 0xffff;
+		}
+		dh->nobs = n;
+	}
+	return 0;
 }
 
 void devh_obs_queue_enabled(void *host, uint16_t qid, uint16_t size, int packed, uint64_t desc,
@@ -57,20 +94,15 @@ void devh_obs_queue_enabled(void *host, uint16_t qid, uint16_t size, int packed,
 		cfg.features |= 1ULL << VIRTIO_F_RING_PACKED;
 	else
 		cfg.features &= ~(1ULL << VIRTIO_F_RING_PACKED);
-	if (qid >= dh->nobs) {
-		uint32_t n = qid + 1u;
-		struct vq_obs **no = realloc(dh->obs, n * sizeof(*no));
-
-		if (!no)
-			return;
-		memset(no + dh->nobs, 0, (n - dh->nobs) * sizeof(*no));
-		dh->obs = no;
-		dh->nobs = n;
-	}
-	if (!dh->obs_text) {
-		dh->obs_text = calloc(DEVH_OBS_TEXT_KEPT, sizeof(*dh->obs_text));
-		if (!dh->obs_text)
-			return;
+	if (obs_room(dh, qid))
+		return;
+	if (dh->obs_pinned[qid]) {
+		/* the platform declared this queue's rings: its observer stays */
+		eng_trace(dh->sim, dh->name, "queue_enabled",
+			  "q=%u size=%u packed=%d desc=0x%llx driver=0x%llx device=0x%llx "
+			  "observed=platform", qid, size, packed, (unsigned long long)desc,
+			  (unsigned long long)driver, (unsigned long long)device);
+		return;
 	}
 	if (dh->obs[qid])
 		obs_retire(dh, qid);
@@ -90,8 +122,72 @@ void devh_obs_queue_disabled(void *host, uint16_t qid)
 	struct devh *dh = host;
 
 	eng_trace(dh->sim, dh->name, "queue_disabled", "q=%u", qid);
-	if (qid < dh->nobs && dh->obs[qid])
+	if (qid < dh->nobs && dh->obs[qid] && !dh->obs_pinned[qid])
 		obs_retire(dh, qid);
+}
+
+int devh_observe(struct devh *dh, uint16_t qid, const struct vq_config *cfg,
+		 const struct vq_state *start)
+{
+	struct vq_obs *o;
+	int r;
+
+	if (qid >= DEVH_MAX_QUEUES)
+		return -EINVAL;
+	r = obs_room(dh, qid);
+	if (r)
+		return r;
+	r = vq_obs_create(&o, cfg, start, 0);
+	eng_trace(dh->sim, dh->name, "queue_observed",
+		  "q=%u size=%u packed=%d desc=0x%llx driver=0x%llx device=0x%llx obs=%d", qid,
+		  cfg->num, vq_cfg_packed(cfg), (unsigned long long)cfg->desc_addr,
+		  (unsigned long long)cfg->driver_addr, (unsigned long long)cfg->device_addr, r);
+	if (r)
+		return r;
+	if (dh->obs[qid])
+		obs_retire(dh, qid);
+	vq_obs_set_callback(o, obs_event, dh);
+	dh->obs[qid] = o;
+	dh->obs_pinned[qid] = 1;
+	return 0;
+}
+
+void devh_unobserve(struct devh *dh, uint16_t qid)
+{
+	if (qid >= dh->nobs)
+		return;
+	if (dh->obs[qid])
+		obs_retire(dh, qid);
+	dh->obs_pinned[qid] = 0;
+	dh->obs_vector[qid] = 0xffff;
+}
+
+void devh_queue_vector(struct devh *dh, uint16_t qid, uint16_t vector)
+{
+	if (qid < DEVH_MAX_QUEUES && !obs_room(dh, qid))
+		dh->obs_vector[qid] = vector;
+}
+
+void devh_obs_interrupt(struct devh *dh, uint16_t vector)
+{
+	for (uint32_t q = 0; q < dh->nobs; q++) {
+		if (!dh->obs[q] || dh->obs_vector[q] != vector)
+			continue;
+		dh->obs_cb_qid = (uint16_t)q;
+		vq_obs_notify(dh->obs[q], VQ_ACTOR_DEVICE);
+	}
+}
+
+void devh_obs_listen(struct devh *dh, devh_obs_listener fn, void *ctx)
+{
+	dh->listener = fn;
+	dh->listener_ctx = ctx;
+}
+
+void devh_set_dma_tap(struct devh *dh, devh_dma_tap_fn fn, void *ctx)
+{
+	dh->dma_tap = fn;
+	dh->dma_tap_ctx = ctx;
 }
 
 void devh_obs_dma(struct devh *dh, bool write, uint64_t iova, const void *data, uint32_t len)
@@ -118,9 +214,11 @@ void devh_obs_dma(struct devh *dh, bool write, uint64_t iova, const void *data, 
 
 void devh_obs_drop_all(struct devh *dh)
 {
-	for (uint32_t q = 0; q < dh->nobs; q++)
+	for (uint32_t q = 0; q < dh->nobs; q++) {
 		if (dh->obs[q])
 			obs_retire(dh, (uint16_t)q);
+		dh->obs_pinned[q] = 0;
+	}
 }
 
 void devh_obs_fini(struct devh *dh)
@@ -128,6 +226,10 @@ void devh_obs_fini(struct devh *dh)
 	devh_obs_drop_all(dh);
 	free(dh->obs);
 	dh->obs = NULL;
+	free(dh->obs_pinned);
+	dh->obs_pinned = NULL;
+	free(dh->obs_vector);
+	dh->obs_vector = NULL;
 	dh->nobs = 0;
 	free(dh->obs_text);
 	dh->obs_text = NULL;

@@ -26,18 +26,19 @@ int devh_plugin_check(const struct vdpasim_device_plugin *p, char *err, size_t e
 	if (!p)
 		FAIL(-EINVAL, "no plugin descriptor");
 	if (p->abi_version != VDPASIM_PLUGIN_ABI_VERSION)
-		FAIL(-EPROTO, "plugin ABI version %u, this simulator speaks version %u",
+		FAIL(-EPROTO, "device plugin ABI version %u, but this vdpasim supports version %u "
+		     "(rebuild the plugin against this include/vdpasim/device_plugin.h)",
 		     p->abi_version, (unsigned)VDPASIM_PLUGIN_ABI_VERSION);
 	/* later versions append fields; anything shorter than v1 is broken */
 	if (p->size < PLUGIN_V1_MIN_SIZE)
-		FAIL(-EINVAL, "plugin descriptor size %u is below the ABI v1 size %zu", p->size,
-		     PLUGIN_V1_MIN_SIZE);
+		FAIL(-EINVAL, "descriptor size %u is smaller than the %zu bytes of ABI version %u",
+		     p->size, PLUGIN_V1_MIN_SIZE, (unsigned)VDPASIM_PLUGIN_ABI_VERSION);
 	if (!p->name || !p->name[0])
-		FAIL(-EINVAL, "plugin descriptor has no name");
+		FAIL(-EINVAL, "descriptor has no name");
 	if (!p->create || !p->destroy || !p->mmio_read || !p->mmio_write || !p->reset)
 		FAIL(-EINVAL,
 		     "plugin '%s' lacks a mandatory callback (create, destroy, mmio_read, "
-		     "mmio_write, reset)",
+		     "mmio_write and reset are required)",
 		     p->name);
 	return 0;
 }
@@ -58,14 +59,17 @@ int devh_plugin_load(const char *path, const struct vdpasim_device_plugin **out,
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		if (err && errlen)
-			snprintf(err, errlen, "cannot load plugin %s: %s", path, dlerror());
+			snprintf(err, errlen, "device plugin '%s' cannot be loaded: %s", path,
+				 dlerror());
 		return -ENOENT;
 	}
 	dlerror();
 	sym = dlsym(h, VDPASIM_PLUGIN_SYMBOL);
 	if (!sym) {
 		if (err && errlen)
-			snprintf(err, errlen, "%s does not export %s", path, VDPASIM_PLUGIN_SYMBOL);
+			snprintf(err, errlen, "device plugin '%s' does not export %s() (is it a "
+				 "vdpasim device plugin? see docs/plugin-abi.md)", path,
+				 VDPASIM_PLUGIN_SYMBOL);
 		dlclose(h);
 		return -ENOEXEC;
 	}

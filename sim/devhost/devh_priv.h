@@ -78,6 +78,12 @@ struct devh {
 	uint32_t obs_text_n;
 	char (*obs_text)[160];
 	uint16_t obs_cb_qid; /* queue being fed, for the text */
+	uint8_t *obs_pinned;  /* per qid: rings declared by the platform (devh_observe) */
+	uint16_t *obs_vector; /* per qid: MSI-X vector the platform mapped it to */
+	devh_obs_listener listener;
+	void *listener_ctx;
+	devh_dma_tap_fn dma_tap;
+	void *dma_tap_ctx;
 
 	/* errors and logs */
 	unsigned nerr;
@@ -103,6 +109,7 @@ void devh_obs_queue_enabled(void *host, uint16_t qid, uint16_t size, int packed,
 void devh_obs_queue_disabled(void *host, uint16_t qid);
 void devh_obs_fini(struct devh *dh);
 void devh_obs_drop_all(struct devh *dh);
+void devh_obs_interrupt(struct devh *dh, uint16_t vector);
 void devh_device_error(void *host, uint16_t qid, const char *violation, const char *detail);
 
 #endif

@@ -37,6 +37,8 @@ static int host_dma_read(void *host, uint64_t iova, void *dst, uint32_t len, uin
 	if (!dh->fn)
 		return -EFAULT; /* no function yet (called from create) */
 	r = pcie_dma_read(dh->fn, iova, dst, len, *t_ps, &done);
+	if (dh->dma_tap)
+		dh->dma_tap(dh->dma_tap_ctx, false, iova, r ? NULL : dst, len, r ? dma_errno(r) : 0);
 	if (r)
 		return dma_errno(r);
 	*t_ps = done;
@@ -54,6 +56,8 @@ static int host_dma_write(void *host, uint64_t iova, const void *src, uint32_t l
 	if (!dh->fn)
 		return -EFAULT;
 	r = pcie_dma_write(dh->fn, iova, src, len, *t_ps, &done);
+	if (dh->dma_tap)
+		dh->dma_tap(dh->dma_tap_ctx, true, iova, r ? NULL : src, len, r ? dma_errno(r) : 0);
 	if (r)
 		return dma_errno(r);
 	*t_ps = done;
@@ -71,6 +75,8 @@ static int host_msix_send(void *host, uint16_t vector, uint64_t at_ps)
 	r = pcie_msix_notify(dh->fn, vector, at_ps);
 	switch (r) {
 	case 0:
+		/* the observers of the queues the platform mapped to it see it sent */
+		devh_obs_interrupt(dh, vector);
 		return 0;
 	case -ENODEV:
 	case -EINVAL:

@@ -35,12 +35,22 @@
  *     config-space callbacks, so the host emulates it: bar/offset/length are
  *     writable and pci_cfg_data performs the BAR access through
  *     mmio_read/mmio_write (virtio 1.3 4.1.4.9).
- *   - MSI-X sends are not fed to the observers as device notifications: the
- *     ABI does not tell which queues a vector serves, so interrupt rules
- *     (missing / needless interrupts) are not judged here.  queue_enabled
- *     carries no start state either: observers start from a fresh ring, so a
- *     queue restored at a non-zero index (live migration) is not observed
- *     faithfully.
+ *   - MSI-X sends are fed to the observers as device notifications only for
+ *     queues the platform mapped with devh_queue_vector (the ABI does not tell
+ *     which queues a vector serves); otherwise interrupt rules (missing /
+ *     needless interrupts) are not judged here.  queue_enabled carries no
+ *     start state either: observers it creates start from a fresh ring, so a
+ *     queue restored at a non-zero index (live migration) is observed
+ *     faithfully only when the platform declares it with devh_observe.
+ *
+ * Platform-declared rings.  A driver that knows where its rings are (the
+ * conformance suite) declares them with devh_observe: that queue's observer
+ * is then built from the driver's configuration and start state and the
+ * model's queue_enabled / queue_disabled announcements for it no longer
+ * replace or retire it (they are traced), so a model that announces nothing,
+ * or the wrong rings, is still observed.  devh_obs_listen hands every
+ * observer event to the platform with its queue id; devh_set_dma_tap shows
+ * the platform every DMA the model makes, refused ones included.
  *
  * Lifetime: destroy the devh before its pcie_rc and before links attached
  * to its ports.  Functions return 0 or a negative errno.
@@ -54,6 +64,7 @@
 #include "sim/virtio_ring/virtio_ring.h"
 #include "vdpasim/device_plugin.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -132,6 +143,32 @@ uint64_t devh_violations_by(const struct devh *dh, enum vq_actor actor);
 /* The first DEVH_OBS_TEXT_KEPT events as text ("q3 SPLIT-DEV-15 device ...");
  * -ENOENT past the kept ones. */
 int devh_violation_text(const struct devh *dh, unsigned i, char *buf, size_t len);
+
+/* ---- Platform-declared rings, interrupts and DMA tap -------------------------------------- */
+
+/*
+ * Observe queue qid from the driver's own configuration (cfg as in
+ * vq_obs_create; start NULL: fresh).  Replaces any observer of qid and pins
+ * it: model announcements for qid are only traced until devh_unobserve or a
+ * function reset.  0, -EINVAL (qid, or a ring the observer refuses), -ENOMEM.
+ */
+int devh_observe(struct devh *dh, uint16_t qid, const struct vq_config *cfg,
+		 const struct vq_state *start);
+/* Retire qid's observer (its events stay counted) and unpin it. */
+void devh_unobserve(struct devh *dh, uint16_t qid);
+/* The MSI-X vector the platform mapped queue qid to (0xffff: none): every
+ * msix_send of it is told to qid's observer as a device notification. */
+void devh_queue_vector(struct devh *dh, uint16_t qid, uint16_t vector);
+
+typedef void (*devh_obs_listener)(void *ctx, uint16_t qid, const struct vq_obs_event *ev);
+/* Called for every observer event from now on (NULL: none). */
+void devh_obs_listen(struct devh *dh, devh_obs_listener fn, void *ctx);
+
+/* Every DMA the model asks for: data is what moved (NULL when refused),
+ * result 0 or the errno the model got. */
+typedef void (*devh_dma_tap_fn)(void *ctx, bool write, uint64_t iova, const void *data,
+				uint32_t len, int result);
+void devh_set_dma_tap(struct devh *dh, devh_dma_tap_fn fn, void *ctx);
 
 /* ---- Errors the model reported (host->device_error) ---------------------------------------- */
 

@@ -191,7 +191,7 @@ void ifcvf_device_reset(struct ifcvf *d)
 	d->promisc = true;
 	d->allmulti = false;
 	d->nuc = d->nmc = 0;
-	d->active_pairs = 1;
+	d->active_pairs = d->o.mutant_mq_early ? d->o.pairs : 1;
 	memset(d->flow, 0, sizeof(d->flow));
 	memcpy(d->mac, d->o.mac, 6);
 	d->net_status &= (uint16_t)~VIRTIO_NET_S_ANNOUNCE;
@@ -265,6 +265,13 @@ static int opt_apply(struct ifcvf *d, const char *key, const char *val, bool *nv
 		if (parse_u64(val, &v) || (v & ~IFCVF_FEATURES))
 			return -EINVAL;
 		o->features = v;
+		return 0;
+	}
+	if (!strcmp(key, "mutant")) {
+		/* deliberately broken behaviour, for the conformance suite's own tests */
+		if (strcmp(val, "mq_steer_early"))
+			return -EINVAL;
+		o->mutant_mq_early = true;
 		return 0;
 	}
 	if (!strcmp(key, "mac")) {

@@ -125,6 +125,7 @@ struct ifcvf_opts {
 	bool mac_set;
 	uint64_t doorbell_ps, pipeline_ps, wb_ps, tx_ahead_ps, ctrl_ps;
 	uint32_t batch, max_reads;
+	bool mutant_mq_early; /* option mutant=mq_steer_early (conformance tests) */
 };
 
 struct ifcvf {
@@ -208,6 +209,7 @@ void ifcvf_queue_fail(struct ifcvf *d, struct ifcvf_q *q, const char *violation,
 		      const char *detail);
 void ifcvf_queue_fail_vq(struct ifcvf *d, struct ifcvf_q *q, const char *what);
 void ifcvf_queue_kick(struct ifcvf *d, struct ifcvf_q *q, uint64_t at);
+void ifcvf_queue_reset_start(struct ifcvf *d, struct ifcvf_q *q, uint64_t reset_ps);
 void ifcvf_sched_run(struct ifcvf *d, struct ifcvf_q *q, uint64_t at);
 void ifcvf_cq_push(struct ifcvf *d, struct ifcvf_q *q, const struct vq_chain *c, uint32_t len,
 		   uint64_t ready);

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { T_RUN = 1, T_WB = 2 };
+enum { T_RUN = 1, T_WB = 2, T_QRESET = 3 };
 
 static uint64_t timer_arg(const struct ifcvf_q *q, unsigned kind)
 {
@@ -196,6 +196,11 @@ static void ifcvf_timer(void *dev, uint64_t arg)
 		wb_run(d, q);
 		return;
 	}
+	if (kind == T_QRESET) {
+		/* virtio 1.3 4.1.4.3.2: done: queue_reset and queue_enable read 0 */
+		q->reset_pending = false;
+		return;
+	}
 	q->ev_run = 0;
 	if (!q->running || q->broken)
 		return;
@@ -237,6 +242,14 @@ static void sched_wb(struct ifcvf *d, struct ifcvf_q *q, uint64_t at)
 		return; /* completions are ready in order: the pending one is earlier */
 	q->ev_wb = d->h->timer_add(d->host, at, ifcvf_timer, timer_arg(q, T_WB));
 	q->wb_at = at;
+}
+
+/* A queue reset completes reset_ps later; queue_reset reads 1 until then. */
+void ifcvf_queue_reset_start(struct ifcvf *d, struct ifcvf_q *q, uint64_t reset_ps)
+{
+	q->reset_pending = true;
+	d->h->timer_add(d->host, d->h->now(d->host) + reset_ps, ifcvf_timer,
+			timer_arg(q, T_QRESET));
 }
 
 void ifcvf_queue_kick(struct ifcvf *d, struct ifcvf_q *q, uint64_t at)

@@ -99,10 +99,12 @@ static void queue_reset_write(struct ifcvf *d, struct ifcvf_q *q, uint64_t v)
 {
 	if (!ifcvf_has(d, VIRTIO_F_RING_RESET) || v != 1)
 		return;
-	/* virtio 1.3 4.1.4.3.2: reset the queue; queue_reset reads 1 until re-enabled */
+	/* virtio 1.3 4.1.4.3.2: reset the queue; queue_reset reads 1 while that is in
+	 * progress (1 us, the time to drain the queue's engines), then 0 with
+	 * queue_enable 0, and the driver may set the queue up again */
 	ifcvf_queue_stop(d, q);
 	ifcvf_queue_regs_default(d, q);
-	q->reset_pending = true;
+	ifcvf_queue_reset_start(d, q, 1000 * IFCVF_PS_PER_NS);
 }
 
 static void queue_enable_write(struct ifcvf *d, struct ifcvf_q *q, uint64_t v)

@@ -49,6 +49,9 @@
  *     wb_ns=N           used write-back coalescing after the first completion (default 100)
  *     tx_ahead_ns=N     how far transmit may run ahead of the wire (default 4000)
  *     ctrl_ns=N         control command processing time (default 1000)
+ *     mutant=NAME       deliberately broken behaviour, for the conformance suite's
+ *                       own tests: mq_steer_early (receive steering over every
+ *                       queue pair before VQ_PAIRS_SET)
  *
  * control() commands ("name=value"; reply is text):
  *     link=up|down|auto      force the link state, or follow the carrier

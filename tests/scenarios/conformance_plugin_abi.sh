@@ -36,7 +36,7 @@ first_err | grep -q "does not export vdpasim_device_plugin_v1()" || die "symbol 
 expect 2 conformance --device "$tmp/missing.so" --out "$tmp/o"
 first_err | grep -q "missing.so': No such file" || die "missing file message: $(first_err)"
 expect 2 conformance --device gizmo --out "$tmp/o"
-first_err | grep -q "unknown device 'gizmo' (built-in devices: testnet" || die "unknown name: $(first_err)"
+first_err | grep -q "unknown device 'gizmo' (built-in devices: ifcvf, testnet" || die "unknown name: $(first_err)"
 expect 2 conformance --device testnet --device-options bogus=1 --out "$tmp/o"
 first_err | grep -q "create() failed" || die "create failure: $(first_err)"
 [ ! -e "$tmp/o" ] || die "a refused device left a report directory"
