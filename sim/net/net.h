@@ -311,7 +311,9 @@ void net_loopback_stats(const struct net_loopback *lb, struct net_loopback_stats
  *   seq <  expected, seen    duplicate
  *   seq older than the window of remembered numbers (NET_SINK_WINDOW below the
  *                            expected one): stale
- * so lost is always the number of sequence numbers not received (yet).
+ * so lost is always the number of sequence numbers not received (yet), and
+ * lost + in_order + reordered == expected.  Sequence numbers are 0..UINT64_MAX-1:
+ * a frame numbered UINT64_MAX (whose successor does not fit) counts as corrupt.
  */
 #define NET_SINK_WINDOW 4096
 struct net_sink;
@@ -324,7 +326,7 @@ struct net_sink_stats {
 	uint64_t frames, bytes;   /* everything received */
 	uint64_t foreign;         /* not a test frame */
 	uint64_t in_order, lost, duplicate, reordered, stale;
-	uint64_t corrupt;         /* bad test header length or payload pattern */
+	uint64_t corrupt;         /* bad test header length or payload pattern, seq UINT64_MAX */
 	uint64_t bad_flow;        /* flow id >= max_flows */
 	uint64_t lat_count;       /* latency = arrival - tstamp over test frames */
 	sim_time_t lat_min, lat_max;

@@ -214,7 +214,13 @@ static void sink_rx(void *ctx, struct net_port *port, const uint8_t *frame, size
 		(*s->st[SK_FOREIGN])++;
 		return;
 	}
-	if (rc || (s->check_payload && net_frame_check_payload(frame, len, &h))) {
+	/*
+	 * Sequence numbers run 0..UINT64_MAX - 1: after UINT64_MAX the next
+	 * expected number would be 2^64, which no 64-bit counter holds (expected
+	 * used to wrap to 0 and the next frame counted nearly 2^64 lost).
+	 */
+	if (rc || h.seq == UINT64_MAX ||
+	    (s->check_payload && net_frame_check_payload(frame, len, &h))) {
 		(*s->st[SK_CORRUPT])++;
 		return;
 	}

@@ -7,6 +7,7 @@
 #include "stack/vdpa_bus/bus_priv.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +19,13 @@ struct vdpa_evfd {
 	unsigned int refs;
 	uint64_t count;
 	uint64_t signals;
-	struct {
+	/* Like the kernel's wait queue, any number of waiters: one eventfd may be
+	 * the kick of every queue of a device (slots grow, ids stay). */
+	struct evfd_waiter {
 		vdpa_evfd_wake_fn fn;
 		void *ctx;
-	} waiters[VDPA_EVFD_WAITERS];
+	} *waiters;
+	unsigned int nwaiters; /* slots */
 	struct vdpa_evfd *prev, *next; /* bus->evfds */
 };
 
@@ -95,6 +99,7 @@ static void evfd_unlink_free(struct vdpa_evfd *efd)
 		bus->evfds = efd->next;
 	if (efd->next)
 		efd->next->prev = efd->prev;
+	free(efd->waiters);
 	free(efd);
 }
 
@@ -180,7 +185,7 @@ static void evfd_wake(struct vdpa_evfd *efd)
 {
 	/* A waiter may remove itself (or another) while being called: look
 	 * each slot up again instead of iterating a stale copy. */
-	for (int i = 0; i < VDPA_EVFD_WAITERS; i++) {
+	for (unsigned int i = 0; i < efd->nwaiters; i++) {
 		vdpa_evfd_wake_fn fn = efd->waiters[i].fn;
 
 		if (fn && efd->count)
@@ -242,21 +247,34 @@ uint64_t vdpa_evfd_signals(const struct vdpa_evfd *efd)
 
 int vdpa_evfd_add_waiter(struct vdpa_evfd *efd, vdpa_evfd_wake_fn fn, void *ctx)
 {
+	unsigned int i, n;
+
 	if (!efd || !fn)
 		return -EINVAL;
-	for (int i = 0; i < VDPA_EVFD_WAITERS; i++) {
-		if (!efd->waiters[i].fn) {
-			efd->waiters[i].fn = fn;
-			efd->waiters[i].ctx = ctx;
-			return i;
-		}
+	for (i = 0; i < efd->nwaiters; i++)
+		if (!efd->waiters[i].fn)
+			break;
+	if (i == efd->nwaiters) {
+		struct evfd_waiter *w;
+
+		n = efd->nwaiters ? 2 * efd->nwaiters : VDPA_EVFD_WAITERS;
+		if (n > INT_MAX / 2)
+			return -ENOMEM;
+		w = realloc(efd->waiters, n * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		memset(w + efd->nwaiters, 0, (n - efd->nwaiters) * sizeof(*w));
+		efd->waiters = w;
+		efd->nwaiters = n;
 	}
-	return -ENOSPC;
+	efd->waiters[i].fn = fn;
+	efd->waiters[i].ctx = ctx;
+	return (int)i;
 }
 
 void vdpa_evfd_remove_waiter(struct vdpa_evfd *efd, int id)
 {
-	if (!efd || id < 0 || id >= VDPA_EVFD_WAITERS)
+	if (!efd || id < 0 || (unsigned int)id >= efd->nwaiters)
 		return;
 	efd->waiters[id].fn = NULL;
 	efd->waiters[id].ctx = NULL;
@@ -268,6 +286,7 @@ void vdpa_evfd_destroy_all(struct vdpa_bus *bus)
 		struct vdpa_evfd *efd = bus->evfds;
 
 		bus->evfds = efd->next;
+		free(efd->waiters);
 		free(efd);
 	}
 }

@@ -713,6 +713,8 @@ int vdpa_fd_remove(struct sim *sim, int fd);
  * the fd table holds one reference until vdpa_evfd_close.
  */
 typedef void (*vdpa_evfd_wake_fn)(void *ctx, struct vdpa_evfd *efd);
+/* Waiter slots an eventfd starts with; it takes any number (one eventfd may
+ * be the kick of every queue, as in Linux). */
 #define VDPA_EVFD_WAITERS 4
 
 /* Creates an eventfd with initial count 0; returns its fd or -errno. */
@@ -734,7 +736,7 @@ int vdpa_evfd_read(struct vdpa_evfd *efd, uint64_t *value);
 uint64_t vdpa_evfd_count(const struct vdpa_evfd *efd);
 /* Signals since creation (counts every signal/write, for statistics). */
 uint64_t vdpa_evfd_signals(const struct vdpa_evfd *efd);
-/* Returns a waiter id >= 0, or -ENOSPC. */
+/* Returns a waiter id >= 0, or -ENOMEM (-EINVAL without efd or fn). */
 int vdpa_evfd_add_waiter(struct vdpa_evfd *efd, vdpa_evfd_wake_fn fn, void *ctx);
 void vdpa_evfd_remove_waiter(struct vdpa_evfd *efd, int id);
 

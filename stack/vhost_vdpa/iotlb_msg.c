@@ -159,7 +159,10 @@ static int pin(struct vhv_file *f, uint64_t uaddr, uint64_t len, bool write, uin
 {
 	if (f && f->mem && f->mem->pin)
 		return f->mem->pin(f->mem_ctx, uaddr, len, write, pa, contig);
-	*pa = uaddr; /* identity: user addresses are host-physical */
+	/* identity: user addresses are host-physical, so none past the top */
+	if (len && uaddr + len - 1 < uaddr)
+		return -EFAULT;
+	*pa = uaddr;
 	*contig = len;
 	return 0;
 }
@@ -187,6 +190,10 @@ static int pa_map(struct vhv_dev *v, struct vdpa_iotlb *iotlb, uint64_t iova, ui
 	npages = pfn_up(size + (iova & ~PAGE_MASK));
 	if (!npages)
 		return -EINVAL;
+	/* 2^52 pages or more: their byte count does not fit 64 bits (and would map
+	 * the whole address space with nothing pinned); nobody can pin that */
+	if (npages > UINT64_MAX / VHV_PAGE_SIZE)
+		return -ENOMEM;
 	if (f && f->memlock_limit && npages + f->pinned > f->memlock_limit)
 		return -ENOMEM;
 	cur_base = uaddr & PAGE_MASK;

@@ -259,6 +259,35 @@ static void test_sink_window_edges_and_stale_frames(void)
 	sink_rig_free(&s);
 }
 
+/* Reported by the first fuzzing pass: a frame numbered UINT64_MAX made the
+ * expected number wrap to 0, and the next frame counted ~2^64 lost. */
+static void test_sink_expected_number_never_wraps_past_uint64_max(void)
+{
+	struct sink_rig s;
+	struct net_sink_stats st;
+	struct net_sink_flow_stats fs;
+
+	sink_rig(&s, true, 0);
+	CU_ASSERT_EQUAL(send_test(s.src->port, 0, UINT64_MAX - 2, 64), 0);
+	CU_ASSERT_EQUAL(send_test(s.src->port, 0, UINT64_MAX - 1, 64), 0);
+	CU_ASSERT_EQUAL(send_test(s.src->port, 0, UINT64_MAX, 64), 0);
+	CU_ASSERT_EQUAL(send_test(s.src->port, 0, 5, 64), 0);
+	CU_ASSERT_EQUAL(send_test(s.src->port, 0, UINT64_MAX - 3, 64), 0);
+	eng_run_until(s.sim, ENG_TIME_MAX);
+	CU_ASSERT_EQUAL_FATAL(net_sink_flow_stats(s.sink, 0, &fs), 0);
+	CU_ASSERT_EQUAL(fs.expected, UINT64_MAX);
+	CU_ASSERT_EQUAL(fs.in_order, 2);
+	CU_ASSERT_EQUAL(fs.reordered, 1);
+	CU_ASSERT_EQUAL(fs.stale, 1); /* 5 is far behind, not 2^64 - 5 lost */
+	CU_ASSERT_EQUAL(fs.lost, UINT64_MAX - 3);
+	CU_ASSERT_EQUAL(fs.lost + fs.in_order + fs.reordered, fs.expected);
+	net_sink_stats(s.sink, &st);
+	CU_ASSERT_EQUAL(st.corrupt, 1);
+	CU_ASSERT_EQUAL(st.frames, 5);
+	CU_ASSERT_EQUAL(st.lost, fs.lost);
+	sink_rig_free(&s);
+}
+
 static void test_sink_counts_foreign_corrupt_and_unknown_flows(void)
 {
 	struct sink_rig s;
@@ -534,6 +563,7 @@ CU_MAIN("net_peers", CU_TEST_ENTRY(test_test_frame_round_trips_and_rejects_other
 	CU_TEST_ENTRY(test_loopback_swaps_mac_addresses_when_asked),
 	CU_TEST_ENTRY(test_sink_counts_loss_duplicate_and_reorder_exactly),
 	CU_TEST_ENTRY(test_sink_window_edges_and_stale_frames),
+	CU_TEST_ENTRY(test_sink_expected_number_never_wraps_past_uint64_max),
 	CU_TEST_ENTRY(test_sink_counts_foreign_corrupt_and_unknown_flows),
 	CU_TEST_ENTRY(test_generator_paces_frames_per_second_exactly),
 	CU_TEST_ENTRY(test_generator_bit_rate_counts_wire_overhead),

@@ -928,9 +928,17 @@ static void test_evfd_waiters_run_on_signal(void)
 	vdpa_evfd_remove_waiter(e, id);
 	vdpa_evfd_signal(e, 1);
 	CU_ASSERT_EQUAL(w.calls, 2);
-	for (int i = 0; i < VDPA_EVFD_WAITERS; i++)
-		CU_ASSERT_TRUE(vdpa_evfd_add_waiter(e, wake_fn, &w) >= 0);
-	CU_ASSERT_EQUAL(vdpa_evfd_add_waiter(e, wake_fn, &w), -ENOSPC);
+	/* any number of waiters (was -ENOSPC past VDPA_EVFD_WAITERS), all woken;
+	 * a freed id is taken again first */
+	for (int i = 0; i < 3 * VDPA_EVFD_WAITERS; i++)
+		CU_ASSERT_EQUAL(vdpa_evfd_add_waiter(e, wake_fn, &w), i);
+	vdpa_evfd_remove_waiter(e, 5);
+	vdpa_evfd_remove_waiter(e, 1000);
+	w.calls = 0;
+	vdpa_evfd_signal(e, 1);
+	CU_ASSERT_EQUAL(w.calls, 3 * VDPA_EVFD_WAITERS - 1);
+	CU_ASSERT_EQUAL(vdpa_evfd_add_waiter(e, wake_fn, &w), 5);
+	CU_ASSERT_EQUAL(vdpa_evfd_add_waiter(e, NULL, &w), -EINVAL);
 	eng_sim_free(sim);
 }
 

@@ -718,6 +718,40 @@ static void test_kick_eventfd_kicks_the_device(void)
 	fx_teardown(&x);
 }
 
+static void t_four_pairs(struct vtd_config *c)
+{
+	c->max_vqp = 4;
+}
+
+/* Found by fuzz_vhost_vdpa: the fifth queue sharing one kick eventfd got
+ * -ENOSPC (not an errno of VHOST_SET_VRING_KICK) and lost its kicks; Linux
+ * polls one eventfd from any number of queues. */
+static void test_one_kick_eventfd_serves_every_queue(void)
+{
+	struct fx x;
+	struct vdpa_evfd *e = NULL;
+	struct vhost_vring_file f;
+
+	fx_setup(&x, t_four_pairs);
+	fx_owner(&x);
+	f.fd = vdpa_evfd_create(x.sim, &e);
+	CU_ASSERT_EQUAL_FATAL(vtd_vdpa(x.d)->nvqs, 9);
+	for (f.index = 0; f.index < 9; f.index++)
+		CU_ASSERT_EQUAL(io(&x, VHOST_SET_VRING_KICK, &f), 0);
+	vdpa_evfd_write(e, 1);
+	for (uint16_t i = 0; i < 9; i++)
+		CU_ASSERT_EQUAL(vtd_vq(x.d, i)->kicks, 1);
+	/* unbinding one queue leaves the others polled */
+	f.index = 4;
+	f.fd = VHOST_FILE_UNBIND;
+	CU_ASSERT_EQUAL(io(&x, VHOST_SET_VRING_KICK, &f), 0);
+	vdpa_evfd_write(e, 1);
+	CU_ASSERT_EQUAL(vtd_vq(x.d, 4)->kicks, 1);
+	CU_ASSERT_EQUAL(vtd_vq(x.d, 8)->kicks, 2);
+	vdpa_evfd_close(e);
+	fx_teardown(&x);
+}
+
 static void test_kick_with_bad_fd(void)
 {
 	struct fx x;
@@ -1200,6 +1234,43 @@ static void test_iotlb_malformed_messages(void)
 	fx_teardown(&x);
 }
 
+/* Found by fuzz_vhost_vdpa: an UPDATE of 2^64 - 0x143 bytes made the pinned
+ * chunk length wrap to 0, and a map of size 0 became the whole 64-bit space
+ * with nothing pinned. */
+static void test_iotlb_update_too_large_to_pin_is_refused(void)
+{
+	struct fx x;
+
+	fx_setup(&x, NULL);
+	fx_owner(&x);
+	CU_ASSERT_EQUAL(update(&x, 0, 0, 0xfffffffffffffebdULL, 0x100000), -EFAULT);
+	CU_ASSERT_EQUAL(vhv_last_msg_error(x.f), -ENOMEM);
+	CU_ASSERT_EQUAL(vhv_iotlb(x.f, 0)->nmaps, 0);
+	CU_ASSERT_EQUAL(vhv_pinned_pages(x.f), 0);
+	CU_ASSERT_EQUAL(vtd_iotlb(x.d, 0)->nmaps, 0);
+	/* the largest pinnable one, 2^52 - 1 pages, still maps */
+	CU_ASSERT_EQUAL(update(&x, 0, 0, UINT64_MAX - 0xfff, 0), SZ_MSG2);
+	CU_ASSERT_EQUAL(vhv_pinned_pages(x.f), UINT64_MAX / 4096);
+	fx_teardown(&x);
+}
+
+/* Without user memory ops, user addresses are host-physical: a range that runs
+ * past 2^64 is not memory anyone could pin. */
+static void test_iotlb_update_with_wrapping_user_range_is_refused(void)
+{
+	struct fx x;
+
+	fx_setup(&x, t_dma_map);
+	fx_owner(&x);
+	CU_ASSERT_EQUAL(update(&x, 0, 0x10000, 0x2000, UINT64_MAX - 0xfff), -EFAULT);
+	CU_ASSERT_EQUAL(vhv_last_msg_error(x.f), -EFAULT);
+	CU_ASSERT_EQUAL(vhv_iotlb(x.f, 0)->nmaps, 0);
+	CU_ASSERT_EQUAL(vtd_trace_count(x.d, "dma_map"), 0);
+	/* up to the last page is fine */
+	CU_ASSERT_EQUAL(update(&x, 0, 0x10000, 0x1000, UINT64_MAX - 0xfff), SZ_MSG2);
+	fx_teardown(&x);
+}
+
 static void test_iotlb_v1_message(void)
 {
 	struct fx x;
@@ -1514,7 +1585,8 @@ CU_MAIN("vhost_vdpa", CU_TEST_ENTRY(test_open_is_exclusive),
 	CU_TEST_ENTRY(test_split_vring_base),
 	CU_TEST_ENTRY(test_packed_vring_base_packs_wrap_counters),
 	CU_TEST_ENTRY(test_vring_enable_sets_ready), CU_TEST_ENTRY(test_busyloop_timeout_roundtrip),
-	CU_TEST_ENTRY(test_kick_eventfd_kicks_the_device), CU_TEST_ENTRY(test_kick_with_bad_fd),
+	CU_TEST_ENTRY(test_kick_eventfd_kicks_the_device), CU_TEST_ENTRY(test_one_kick_eventfd_serves_every_queue),
+	CU_TEST_ENTRY(test_kick_with_bad_fd),
 	CU_TEST_ENTRY(test_call_eventfd_is_signalled_by_the_vq_callback),
 	CU_TEST_ENTRY(test_config_call_eventfd), CU_TEST_ENTRY(test_irq_bypass_follows_driver_ok),
 	CU_TEST_ENTRY(test_backend_features_offer_and_checks),
@@ -1529,7 +1601,10 @@ CU_MAIN("vhost_vdpa", CU_TEST_ENTRY(test_open_is_exclusive),
 	CU_TEST_ENTRY(test_iotlb_batch_calls_set_map_once),
 	CU_TEST_ENTRY(test_iotlb_asid_needs_backend_feature),
 	CU_TEST_ENTRY(test_iotlb_batch_is_bound_to_one_asid),
-	CU_TEST_ENTRY(test_iotlb_malformed_messages), CU_TEST_ENTRY(test_iotlb_v1_message),
+	CU_TEST_ENTRY(test_iotlb_malformed_messages),
+	CU_TEST_ENTRY(test_iotlb_update_too_large_to_pin_is_refused),
+	CU_TEST_ENTRY(test_iotlb_update_with_wrapping_user_range_is_refused),
+	CU_TEST_ENTRY(test_iotlb_v1_message),
 	CU_TEST_ENTRY(test_iotlb_needs_an_owner), CU_TEST_ENTRY(test_iotlb_maps_are_page_granular),
 	CU_TEST_ENTRY(test_iotlb_update_maps_each_contiguous_chunk),
 	CU_TEST_ENTRY(test_va_parent_gets_user_addresses),

@@ -638,6 +638,84 @@ static void test_doorbell_hook_replaces_kick_vq(void)
 	fx_teardown(&x);
 }
 
+static void t_notification_data(struct vtd_config *c)
+{
+	c->device_features |= 1ULL << VIRTIO_F_NOTIFICATION_DATA;
+}
+
+/* virtio 1.3 4.1.5.2: with NOTIFICATION_DATA a kick carries the queue index and
+ * where the driver's next buffer goes; virtio_vdpa sends it by kick_vq_with_data. */
+static void check_notification_data(bool split, const char *expect)
+{
+	struct fx x;
+	struct vq_seg sg = { 0x1000, 16, 0 };
+	int t;
+
+	dummy_init();
+	dm.find_vqs = true;
+	dm.clear_packed = split;
+	fx_setup(&x, t_notification_data, true);
+	CU_ASSERT_TRUE(vio_has_feature(dm.vdev, VIRTIO_F_NOTIFICATION_DATA));
+	CU_ASSERT_EQUAL(vio_vq_add_outbuf(dm.vqs[1], &sg, 1, &t), 0);
+	CU_ASSERT_EQUAL(vio_vq_add_outbuf(dm.vqs[1], &sg, 1, &t), 0);
+	CU_ASSERT_TRUE(vio_vq_kick(dm.vqs[1]));
+	CU_ASSERT_EQUAL(vtd_trace_count(x.d, expect), 1);
+	CU_ASSERT_EQUAL(vtd_trace_count(x.d, "kick_vq "), 0);
+	CU_ASSERT_EQUAL(vtd_vq(x.d, 1)->kicks, 1);
+	fx_teardown(&x);
+}
+
+/* virtio 1.3 4.1.5.2: with NOTIFICATION_DATA a kick carries the queue index and
+ * where the driver's next buffer goes; virtio_vdpa sends it by kick_vq_with_data. */
+static void test_notification_data_kicks_carry_the_next_avail_index(void)
+{
+	/* split: queue 1, next avail index 2 in bits 16..31 */
+	check_notification_data(true, "kick_vq_with_data 0x20001");
+	/* packed: next offset 2 in bits 16..30, the wrap counter (1) in bit 31 */
+	check_notification_data(false, "kick_vq_with_data 0x80020001");
+}
+
+static void test_config_writes_reach_the_parent(void)
+{
+	static const uint8_t mac[6] = { 0x02, 1, 2, 3, 4, 5 };
+	struct fx x;
+	size_t len;
+
+	dummy_init();
+	fx_setup(&x, NULL, true);
+	for (unsigned i = 0; i < 6; i++)
+		vio_cwrite8(dm.vdev, i, mac[i]);
+	CU_ASSERT_EQUAL(vtd_trace_count(x.d, "set_config 0 1"), 1);
+	CU_ASSERT_EQUAL(memcmp(vtd_config_space(x.d, &len), mac, 6), 0);
+	CU_ASSERT_EQUAL(vio_cread8(dm.vdev, 5), 5);
+	fx_teardown(&x);
+}
+
+static void test_the_driver_registers_once_and_takes_its_devices_along(void)
+{
+	struct vvd_dma_config dc;
+	struct fx x;
+
+	dummy_init();
+	fx_setup(&x, NULL, true);
+	vvd_default_dma_config(&dc);
+	CU_ASSERT_EQUAL(vvd_register_driver(x.sim, &dc), -EEXIST);
+	CU_ASSERT_EQUAL(vvd_register_driver(NULL, &dc), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(vvd_driver(x.sim));
+	CU_ASSERT_PTR_NOT_NULL(vio_next_device(x.sim, NULL));
+	vvd_unregister_driver(x.sim);
+	CU_ASSERT_PTR_NULL(vvd_driver(x.sim));
+	CU_ASSERT_EQUAL(dm.removes, 1);
+	CU_ASSERT_PTR_NULL(vio_next_device(x.sim, NULL));
+	CU_ASSERT_PTR_NULL(x.vdpa->driver);
+	vvd_unregister_driver(x.sim); /* twice: nothing to do */
+	/* registering again binds the device again (defaults without a config) */
+	CU_ASSERT_EQUAL(vvd_register_driver(x.sim, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(x.vdpa->driver);
+	CU_ASSERT_EQUAL(dm.probes, 2);
+	fx_teardown(&x);
+}
+
 /* ---- recovery ------------------------------------------------------------------------- */
 
 static void test_recover_runs_freeze_reset_restore(void)
@@ -757,6 +835,9 @@ CU_MAIN("virtio_vdpa", CU_TEST_ENTRY(test_probe_sequence_is_the_virtio_core_orde
 	CU_TEST_ENTRY(test_interrupt_runs_the_queue_callback_through_vring_interrupt),
 	CU_TEST_ENTRY(test_detach_unused_buf_returns_buffers_after_reset),
 	CU_TEST_ENTRY(test_doorbell_hook_replaces_kick_vq),
+	CU_TEST_ENTRY(test_notification_data_kicks_carry_the_next_avail_index),
+	CU_TEST_ENTRY(test_config_writes_reach_the_parent),
+	CU_TEST_ENTRY(test_the_driver_registers_once_and_takes_its_devices_along),
 	CU_TEST_ENTRY(test_recover_runs_freeze_reset_restore),
 	CU_TEST_ENTRY(test_recover_without_pm_removes_and_probes_again),
 	CU_TEST_ENTRY(test_platform_iommu_parent_gets_the_dma_window_mapped),
