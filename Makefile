@@ -114,8 +114,10 @@ unit-test: $(TESTS_asan)
 scenario-test: build/asan/vdpasim build/rel/vdpasim
 	@tools/run-scenario-tests.sh build/asan/vdpasim
 
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	@$(MAKE) --no-print-directory unit-test-all
+	@$(MAKE) --no-print-directory -j$(NPROC) unit-test-all
 
 # Runs every suite even when one fails, then reports once.
 .PHONY: unit-test-all

@@ -41,6 +41,14 @@ static void write_all(int fd, const uint8_t *p, size_t n)
 	}
 }
 
+#ifdef VDPASIM_COVERAGE
+/* gcov writes its counters at exit(); a child that _exit()s must dump them. */
+void __gcov_dump(void);
+#define child_coverage_dump() __gcov_dump()
+#else
+#define child_coverage_dump() ((void)0)
+#endif
+
 static void run_child(int fd, void (*fn)(void *arg, struct conf_buf *out), void *arg)
 {
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
@@ -60,6 +68,7 @@ static void run_child(int fd, void (*fn)(void *arg, struct conf_buf *out), void 
 	write_all(fd, len, sizeof(len));
 	write_all(fd, out.p, out.len);
 	close(fd);
+	child_coverage_dump();
 	/* no atexit handlers, no stdio flush of the parent's buffers */
 	_exit(0);
 }

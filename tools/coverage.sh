@@ -69,7 +69,7 @@ tools/run-scenario-tests.sh "$cov/vdpasim" || suites_ok=0
 # CONFORMANCE_ARGS to what `make test` runs against the built-in devices.
 if "$cov/vdpasim" conformance --help >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
-	"$cov/vdpasim" conformance ${CONFORMANCE_ARGS:---out "$cov/conformance"} || suites_ok=0
+	"$cov/vdpasim" conformance ${CONFORMANCE_ARGS:---device ifcvf --ring all --out "$cov/conformance"} || suites_ok=0
 else
 	echo "coverage: 'vdpasim conformance' is not available yet: conformance suite skipped"
 fi
