@@ -324,6 +324,9 @@ struct lsim_list_opts;
 int conf_list_requirements(const struct lsim_list_opts *o,
 			   int (*emit)(void *arg, const char *name, const char *description),
 			   void *arg);
+/* Built-in device models (what --device NAME accepts). */
+int conf_list_devices(const struct lsim_list_opts *o,
+		      int (*emit)(void *arg, const char *name, const char *description), void *arg);
 int conf_list_checks(const struct lsim_list_opts *o,
 		     int (*emit)(void *arg, const char *name, const char *description), void *arg);
 /* `vdpasim list requirements --summary`: per area, testable device-side

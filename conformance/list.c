@@ -47,6 +47,19 @@ int conf_list_requirements(const struct lsim_list_opts *o, emit_fn emit, void *a
 	return 0;
 }
 
+int conf_list_devices(const struct lsim_list_opts *o, emit_fn emit, void *arg)
+{
+	(void)o;
+	for (const struct conf_builtin_device *d = conf_builtin_devices; d->name; d++) {
+		const struct vdpasim_device_plugin *p = d->get();
+		int rc = emit(arg, d->name, p && p->description ? p->description : "");
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int conf_list_checks(const struct lsim_list_opts *o, emit_fn emit, void *arg)
 {
 	(void)o;

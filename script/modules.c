@@ -24,6 +24,6 @@ const struct lsim_lister lsim_listers[] = {
 	{ "scenarios", lsim_list_scenarios },
 	{ "requirements", conf_list_requirements },
 	{ "checks", conf_list_checks },
-	/* { "devices", dev_list_builtin }, */
+	{ "devices", conf_list_devices },
 	{ NULL, NULL },
 };
